@@ -1,0 +1,1 @@
+# fsm/ build rules

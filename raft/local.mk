@@ -1,0 +1,1 @@
+# raft/ build rules

@@ -1,0 +1,298 @@
+/* cmd.c - the command table and dispatch.
+ *
+ * Every request is looked up by name (case-insensitive), checked for arity,
+ * and handed to its start function: local commands answer at once, writes
+ * go to cmd_write.c, reads to cmd_read.c. Whatever happens, the request ends
+ * in rd_req_done exactly once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "raftd/cmd.h"
+
+struct rd_node *rd_req_node(struct rd_req *req)
+{
+	return req->conn->node;
+}
+
+bool rd_cmd_check_key(struct rd_req *req, const struct resp_arg *key)
+{
+	size_t max = rd_req_node(req)->cfg->max_key;
+
+	if (key->len <= max)
+		return true;
+	resp_w_error(&req->out, "TOOLARGE key is %zu bytes, the limit is %zu",
+		     key->len, max);
+	return false;
+}
+
+bool rd_cmd_check_value(struct rd_req *req, const struct resp_arg *val)
+{
+	size_t max = rd_req_node(req)->cfg->max_value;
+
+	if (val->len <= max)
+		return true;
+	resp_w_error(&req->out, "TOOLARGE value is %zu bytes, the limit is %zu",
+		     val->len, max);
+	return false;
+}
+
+int rd_cmd_parse_i64(const struct resp_arg *a, int64_t *out)
+{
+	char tmp[24], *end;
+	long long v;
+
+	if (a->len == 0 || a->len >= sizeof tmp)
+		return -1;
+	memcpy(tmp, a->p, a->len);
+	tmp[a->len] = '\0';
+	if (!isdigit((unsigned char)tmp[0]) && tmp[0] != '-')
+		return -1;
+	errno = 0;
+	v = strtoll(tmp, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void rd_cmd_envelope_tail(struct buf *out, uint64_t term, uint64_t index)
+{
+	resp_w_int(out, (long long)term);
+	resp_w_int(out, (long long)index);
+}
+
+void rd_cmd_reply_status(struct rd_req *req, int status, uint64_t term)
+{
+	struct rd_node *n = rd_req_node(req);
+	const char *leader;
+
+	switch (status) {
+	case RD_ENOTLEADER:
+		leader = rd_node_leader_client_addr(n);
+		if (leader != NULL && !rd_node_is_leader(n))
+			resp_w_error(&req->out, "MOVED 0 %s", leader);
+		else
+			resp_w_error(&req->out, "TRYAGAIN no leader is known yet "
+				     "(election in progress); retry shortly");
+		break;
+	case RD_EUNCERTAIN:
+		resp_w_error(&req->out, "UNCERTAIN outcome unknown: leadership "
+			     "changed after the write was proposed in term %llu; "
+			     "it may or may not have been applied",
+			     (unsigned long long)term);
+		break;
+	case RD_EBUSY:
+		resp_w_error(&req->out, "BUSY too many proposals in flight; retry shortly");
+		break;
+	case RD_ETOOLARGE:
+		resp_w_error(&req->out, "TOOLARGE command exceeds the state machine's limits");
+		break;
+	case RD_ESHUTDOWN:
+		resp_w_error(&req->out, "TRYAGAIN this node is shutting down");
+		break;
+	default:
+		resp_w_error(&req->out, "ERR out of memory");
+		break;
+	}
+}
+
+/* ---- local commands ------------------------------------------------------ */
+
+static void cmd_ping(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	if (argc == 1)
+		resp_w_simple(&req->out, "PONG");
+	else
+		resp_w_bulk(&req->out, argv[1].p, argv[1].len);
+	rd_req_done(req);
+}
+
+static void cmd_echo(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	resp_w_bulk(&req->out, argv[1].p, argv[1].len);
+	rd_req_done(req);
+}
+
+static void cmd_command(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	resp_w_array(&req->out, 0);
+	rd_req_done(req);
+}
+
+static void cmd_ok(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	resp_w_simple(&req->out, "OK");
+	rd_req_done(req);
+}
+
+static void cmd_select(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	if (argv[1].len == 1 && argv[1].p[0] == '0')
+		resp_w_simple(&req->out, "OK");
+	else
+		resp_w_error(&req->out, "ERR DB index is out of range (raftd has only database 0)");
+	rd_req_done(req);
+}
+
+static void cmd_quit(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	req->conn->quit = true;
+	resp_w_simple(&req->out, "OK");
+	rd_req_done(req);
+}
+
+static void cmd_hello(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	resp_w_error(&req->out, "NOPROTO raftd speaks RESP2 only");
+	rd_req_done(req);
+}
+
+static void cmd_nodeinfo(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	rd_status_nodeinfo(req);
+}
+
+static void cmd_rd_status(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	rd_status_cluster(req, true);
+}
+
+static void cmd_status(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	rd_status_cluster(req, false);
+}
+
+static void cmd_info(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	struct rd_node *n = rd_req_node(req);
+	struct buf text;
+
+	buf_init(&text);
+	buf_printf(&text, "# raftd\r\nversion:%s\r\nnode_id:%llu\r\nrole:%s\r\n"
+		   "term:%llu\r\ncommit_index:%llu\r\napplied_index:%llu\r\n"
+		   "keys:%llu\r\ndata_bytes:%llu\r\nconnected_clients:%u\r\n"
+		   "proposals:%llu\r\ncommands:%llu\r\nbarriers:%llu\r\nreads:%llu\r\n",
+		   PACKAGE_VERSION, (unsigned long long)n->cfg->id,
+		   rd_node_is_leader(n) ? "leader" : "follower",
+		   (unsigned long long)n->raft.current_term,
+		   (unsigned long long)n->raft.commit_index,
+		   (unsigned long long)raft_last_applied(&n->raft),
+		   (unsigned long long)fsm_count(n->fsm),
+		   (unsigned long long)fsm_data_bytes(n->fsm), n->server.n_conns,
+		   (unsigned long long)n->writer.batches,
+		   (unsigned long long)n->writer.commands,
+		   (unsigned long long)n->reader.barriers,
+		   (unsigned long long)n->reader.reads);
+	resp_w_bulk(&req->out, text.data, text.len);
+	buf_free(&text);
+	rd_req_done(req);
+}
+
+/* ---- read starters: validate, then wait for a barrier -------------------- */
+
+static void cmd_read_keys(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	for (size_t i = 1; i < argc; i++)
+		if (!rd_cmd_check_key(req, &argv[i])) {
+			rd_req_done(req);
+			return;
+		}
+	rd_cmd_submit_read(req, argc, argv);
+}
+
+static void cmd_read_any(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	rd_cmd_submit_read(req, argc, argv);
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+static const struct rd_cmd cmd_table[] = {
+	{"CAS", 4, rd_cmd_cas, rd_reply_flag, NULL},
+	{"CLIENT", -1, cmd_ok, NULL, NULL},
+	{"COMMAND", -1, cmd_command, NULL, NULL},
+	{"DBSIZE", 1, cmd_read_any, NULL, rd_exec_dbsize},
+	{"DECR", 2, rd_cmd_incr, rd_reply_int, NULL},
+	{"DECRBY", 3, rd_cmd_incr, rd_reply_int, NULL},
+	{"DEL", -2, rd_cmd_del, rd_reply_int, NULL},
+	{"ECHO", 2, cmd_echo, NULL, NULL},
+	{"EXISTS", -2, cmd_read_keys, NULL, rd_exec_exists},
+	{"GET", 2, cmd_read_keys, NULL, rd_exec_get},
+	{"HELLO", -1, cmd_hello, NULL, NULL},
+	{"INCR", 2, rd_cmd_incr, rd_reply_int, NULL},
+	{"INCRBY", 3, rd_cmd_incr, rd_reply_int, NULL},
+	{"INFO", -1, cmd_info, NULL, NULL},
+	{"LIST", -2, cmd_read_any, NULL, rd_exec_list},
+	{"MGET", -2, cmd_read_keys, NULL, rd_exec_mget},
+	{"MSET", -3, rd_cmd_mset, rd_reply_ok, NULL},
+	{"PING", -1, cmd_ping, NULL, NULL},
+	{"QUIT", -1, cmd_quit, NULL, NULL},
+	{"RD.CAS", 4, rd_cmd_cas, rd_reply_env_flag, NULL},
+	{"RD.CASIDX", 4, rd_cmd_casidx, rd_reply_env_flag, NULL},
+	{"RD.DEL", -2, rd_cmd_del, rd_reply_env_int, NULL},
+	{"RD.GET", 2, cmd_read_keys, NULL, rd_exec_rd_get},
+	{"RD.INCRBY", 3, rd_cmd_incr, rd_reply_env_int, NULL},
+	{"RD.LIST", -2, cmd_read_any, NULL, rd_exec_rd_list},
+	{"RD.NODEINFO", 1, cmd_nodeinfo, NULL, NULL},
+	{"RD.PUT", -3, rd_cmd_set, rd_reply_env_flag, NULL},
+	{"RD.STATUS", 1, cmd_rd_status, NULL, NULL},
+	{"SELECT", 2, cmd_select, NULL, NULL},
+	{"SET", -3, rd_cmd_set, rd_reply_set, NULL},
+	{"SETNX", 3, rd_cmd_setnx, rd_reply_flag, NULL},
+	{"STATUS", 1, cmd_status, NULL, NULL},
+	{"STRLEN", 2, cmd_read_keys, NULL, rd_exec_strlen},
+};
+
+static int cmd_compare(const void *key, const void *elem)
+{
+	return strcasecmp(key, ((const struct rd_cmd *)elem)->name);
+}
+
+static const struct rd_cmd *cmd_lookup(const struct resp_arg *name)
+{
+	char tmp[32];
+
+	if (name->len == 0 || name->len >= sizeof tmp || memchr(name->p, 0, name->len))
+		return NULL;
+	memcpy(tmp, name->p, name->len);
+	tmp[name->len] = '\0';
+	return bsearch(tmp, cmd_table, sizeof cmd_table / sizeof cmd_table[0],
+		       sizeof cmd_table[0], cmd_compare);
+}
+
+static void cmd_unknown(struct rd_req *req, const struct resp_arg *name)
+{
+	char shown[64];
+	size_t n = name->len < 40 ? name->len : 40;
+
+	for (size_t i = 0; i < n; i++)
+		shown[i] = isprint((unsigned char)name->p[i]) ? name->p[i] : '?';
+	shown[n] = '\0';
+	resp_w_error(&req->out, "ERR unknown command '%s'%s", shown,
+		     name->len > 40 ? "..." : "");
+}
+
+void rd_cmd_dispatch(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	const struct rd_cmd *cmd = cmd_lookup(&argv[0]);
+
+	if (cmd == NULL) {
+		cmd_unknown(req, &argv[0]);
+		rd_req_done(req);
+		return;
+	}
+	if ((cmd->arity > 0 && argc != (size_t)cmd->arity) ||
+	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
+		resp_w_error(&req->out, "ERR wrong number of arguments for '%s' command",
+			     cmd->name);
+		rd_req_done(req);
+		return;
+	}
+	req->cmd = cmd;
+	cmd->start(req, argc, argv);
+}

@@ -1,0 +1,348 @@
+/* config.c - command-line flags and the optional config file.
+ *
+ * Every setting is a long option; a config file (--config FILE) holds the
+ * same names as "name = value" lines ('#' starts a comment), and flags given
+ * on the command line after --config override it. Errors are one line on
+ * stderr naming the offending flag or file line. */
+#include "raftd/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "fsm/fsm.h"
+
+enum {
+	OPT_ID = 256, OPT_DATA_DIR, OPT_MEMBER, OPT_CONFIG, OPT_ELECTION,
+	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_MAX_KEY,
+	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
+	OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION
+};
+
+static const struct option cfg_options[] = {
+	{"id", required_argument, NULL, OPT_ID},
+	{"data-dir", required_argument, NULL, OPT_DATA_DIR},
+	{"member", required_argument, NULL, OPT_MEMBER},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"election-timeout", required_argument, NULL, OPT_ELECTION},
+	{"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
+	{"snapshot-threshold", required_argument, NULL, OPT_SNAP_THRESHOLD},
+	{"snapshot-trailing", required_argument, NULL, OPT_SNAP_TRAILING},
+	{"max-key", required_argument, NULL, OPT_MAX_KEY},
+	{"max-value", required_argument, NULL, OPT_MAX_VALUE},
+	{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
+	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static const char cfg_usage[] =
+"Usage: raftd --id N --data-dir DIR --member ID,RAFT_ADDR,CLIENT_ADDR... [options]\n"
+"\n"
+"A Raft-replicated key-value server speaking RESP2 (the Redis protocol).\n"
+"\n"
+"Cluster:\n"
+"  --id N                    this node's id (a member listed with --member)\n"
+"  --data-dir DIR            raft log and snapshots; a fresh directory\n"
+"                            bootstraps the cluster from the --member list,\n"
+"                            an existing one restarts from its own data\n"
+"  --member ID,RAFT,CLIENT   a voting member: id, raft address and client\n"
+"                            address (IPv4 host:port); repeat for each member\n"
+"  --config FILE             read \"name = value\" lines with these option names\n"
+"Timing:\n"
+"  --election-timeout MS     base election timeout (default 500)\n"
+"  --heartbeat MS            heartbeat interval (default 100)\n"
+"  --snapshot-threshold N    entries between snapshots (default 4096)\n"
+"  --snapshot-trailing N     entries kept after a snapshot (default 1024)\n"
+"Limits:\n"
+"  --max-key BYTES           largest key (default 8192)\n"
+"  --max-value BYTES         largest value (default 1048576)\n"
+"  --max-request BYTES       largest request (default 4194304)\n"
+"  --max-conns N             most client connections (default 10000)\n"
+"  --max-pending N           most unanswered requests per connection (default 1024)\n"
+"Other:\n"
+"  --log-level LEVEL         debug, info, warn or error (default info)\n"
+"  --help, --version\n";
+
+static void cfg_defaults(struct rd_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->election_timeout_ms = 500;
+	cfg->heartbeat_ms = 100;
+	cfg->snapshot_threshold = 4096;
+	cfg->snapshot_trailing = 1024;
+	cfg->max_key = 8192;
+	cfg->max_value = 1024 * 1024;
+	cfg->max_request = 4 * 1024 * 1024;
+	cfg->max_pending_per_conn = 1024;
+	cfg->max_out_per_conn = 64 * 1024 * 1024;
+	cfg->max_conns = 10000;
+	cfg->max_batch_bytes = 1024 * 1024;
+	cfg->max_inflight_batches = 64;
+	cfg->log_level = RD_LOG_INFO;
+}
+
+static int cfg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int cfg_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "raftd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see raftd --help)\n");
+	return -1;
+}
+
+static int cfg_u64(const char *name, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return cfg_error("--%s: '%s' is not a number", name, s);
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return cfg_error("--%s: '%s' is out of range", name, s);
+	*out = v;
+	return 0;
+}
+
+/* "a.b.c.d:port" with a real IPv4 literal and a port in 1..65535. */
+static int cfg_addr(const char *name, const char *s, char *out)
+{
+	char host[RD_ADDR_MAX];
+	const char *colon = strrchr(s, ':');
+	struct in_addr ia;
+	uint64_t port;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof host || strlen(s) >= RD_ADDR_MAX)
+		return cfg_error("--%s: '%s' is not an IPv4 host:port address", name, s);
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (inet_pton(AF_INET, host, &ia) != 1)
+		return cfg_error("--%s: '%s' is not an IPv4 host:port address", name, s);
+	if (cfg_u64(name, colon + 1, 1, 65535, &port) != 0)
+		return -1;
+	strcpy(out, s);
+	return 0;
+}
+
+static int cfg_member(struct rd_config *cfg, const char *arg)
+{
+	char tmp[3 * RD_ADDR_MAX], *raft, *client;
+	struct rd_member *m;
+
+	if (cfg->n_members == RD_MAX_MEMBERS)
+		return cfg_error("--member: at most %s members", "16");
+	if (strlen(arg) >= sizeof tmp)
+		return cfg_error("--member: '%s' is too long", arg);
+	strcpy(tmp, arg);
+	raft = strchr(tmp, ',');
+	client = raft ? strchr(raft + 1, ',') : NULL;
+	if (client == NULL)
+		return cfg_error("--member: '%s' is not ID,RAFT_ADDR,CLIENT_ADDR", arg);
+	*raft++ = '\0';
+	*client++ = '\0';
+	m = &cfg->members[cfg->n_members];
+	if (cfg_u64("member", tmp, 1, UINT64_MAX, &m->id) != 0 ||
+	    cfg_addr("member", raft, m->raft_addr) != 0 ||
+	    cfg_addr("member", client, m->client_addr) != 0)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_members; i++)
+		if (cfg->members[i].id == m->id)
+			return cfg_error("--member: id %s is listed twice", tmp);
+	cfg->n_members++;
+	return 0;
+}
+
+static int cfg_set_size(const char *name, const char *val, uint64_t min,
+			uint64_t max, size_t *out)
+{
+	uint64_t v;
+
+	if (cfg_u64(name, val, min, max, &v) != 0)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int cfg_set_uint(const char *name, const char *val, uint64_t min,
+			uint64_t max, unsigned *out)
+{
+	uint64_t v;
+
+	if (cfg_u64(name, val, min, max, &v) != 0)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int cfg_read_file(struct rd_config *cfg, const char *path);
+
+/* Apply one option; name is for messages. */
+static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
+		     const char *val)
+{
+	int lvl;
+
+	switch (opt) {
+	case OPT_ID:
+		return cfg_u64(name, val, 1, UINT64_MAX, &cfg->id);
+	case OPT_DATA_DIR:
+		if (strlen(val) >= sizeof cfg->data_dir || *val == '\0')
+			return cfg_error("--%s: bad directory '%s'", name, val);
+		strcpy(cfg->data_dir, val);
+		return 0;
+	case OPT_MEMBER:
+		return cfg_member(cfg, val);
+	case OPT_CONFIG:
+		return cfg_read_file(cfg, val);
+	case OPT_ELECTION:
+		return cfg_set_uint(name, val, 50, 60000, &cfg->election_timeout_ms);
+	case OPT_HEARTBEAT:
+		return cfg_set_uint(name, val, 10, 30000, &cfg->heartbeat_ms);
+	case OPT_SNAP_THRESHOLD:
+		return cfg_set_uint(name, val, 2, 1u << 30, &cfg->snapshot_threshold);
+	case OPT_SNAP_TRAILING:
+		return cfg_set_uint(name, val, 1, 1u << 30, &cfg->snapshot_trailing);
+	case OPT_MAX_KEY:
+		return cfg_set_size(name, val, 1, FSM_MAX_KEY, &cfg->max_key);
+	case OPT_MAX_VALUE:
+		return cfg_set_size(name, val, 1, FSM_MAX_VALUE, &cfg->max_value);
+	case OPT_MAX_REQUEST:
+		return cfg_set_size(name, val, 1024, 64u << 20, &cfg->max_request);
+	case OPT_MAX_CONNS:
+		return cfg_set_uint(name, val, 1, 1000000, &cfg->max_conns);
+	case OPT_MAX_PENDING:
+		return cfg_set_size(name, val, 1, 1u << 20, &cfg->max_pending_per_conn);
+	case OPT_LOG_LEVEL:
+		lvl = rd_log_level_parse(val);
+		if (lvl < 0)
+			return cfg_error("--%s: unknown level '%s'", name, val);
+		cfg->log_level = lvl;
+		return 0;
+	default:
+		return cfg_error("unknown option");
+	}
+}
+
+static char *cfg_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int cfg_file_line(struct rd_config *cfg, char *line, const char *path,
+			 int lineno)
+{
+	char *eq, *name, *val, where[4200];
+
+	if (strchr(line, '#'))
+		*strchr(line, '#') = '\0';
+	name = cfg_trim(line);
+	if (*name == '\0')
+		return 0;
+	snprintf(where, sizeof where, "%s:%d", path, lineno);
+	eq = strchr(name, '=');
+	if (eq == NULL)
+		return cfg_error("%s: expected 'name = value'", where);
+	*eq = '\0';
+	val = cfg_trim(eq + 1);
+	name = cfg_trim(name);
+	for (const struct option *o = cfg_options; o->name; o++)
+		if (strcmp(o->name, name) == 0 && o->has_arg == required_argument &&
+		    o->val != OPT_CONFIG)
+			return cfg_apply(cfg, o->val, o->name, val);
+	return cfg_error("%s: unknown setting '%s'", where, name);
+}
+
+static int cfg_read_file(struct rd_config *cfg, const char *path)
+{
+	char line[4096];
+	int lineno = 0, rv = 0;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return cfg_error("--config: cannot open '%s': %s", path, strerror(errno));
+	while (rv == 0 && fgets(line, sizeof line, fp))
+		rv = cfg_file_line(cfg, line, path, ++lineno);
+	fclose(fp);
+	return rv;
+}
+
+static int cfg_check(struct rd_config *cfg)
+{
+	if (cfg->id == 0)
+		return cfg_error("--id is required");
+	if (cfg->data_dir[0] == '\0')
+		return cfg_error("--data-dir is required");
+	if (cfg->n_members == 0)
+		return cfg_error("at least one --member is required");
+	cfg->self = rd_config_member(cfg, cfg->id);
+	if (cfg->self == NULL)
+		return cfg_error("--id: this node's id is not among the --member list");
+	if (cfg->heartbeat_ms * 2 > cfg->election_timeout_ms)
+		return cfg_error("--heartbeat must be at most half of --election-timeout");
+	if (cfg->max_key + cfg->max_value + 1024 > cfg->max_request)
+		return cfg_error("--max-request must exceed --max-key plus --max-value");
+	return 0;
+}
+
+int rd_config_parse(struct rd_config *cfg, int argc, char **argv)
+{
+	int opt;
+
+	cfg_defaults(cfg);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", cfg_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			fputs(cfg_usage, stdout);
+			return 1;
+		}
+		if (opt == OPT_VERSION) {
+			printf("raftd %s (libraft 0.15.0)\n", PACKAGE_VERSION);
+			return 1;
+		}
+		if (opt == '?' || opt == ':') {
+			const char *bad = argv[optind - 1];
+			if (opt == ':')
+				return cfg_error("option '%s' needs a value", bad);
+			return cfg_error("unknown option '%s'", bad);
+		}
+		if (cfg_apply(cfg, opt, cfg_options[opt - OPT_ID].name, optarg) != 0)
+			return -1;
+	}
+	if (optind < argc)
+		return cfg_error("unexpected argument '%s'", argv[optind]);
+	return cfg_check(cfg);
+}
+
+const struct rd_member *rd_config_member(const struct rd_config *cfg,
+					 uint64_t id)
+{
+	for (unsigned i = 0; i < cfg->n_members; i++)
+		if (cfg->members[i].id == id)
+			return &cfg->members[i];
+	return NULL;
+}

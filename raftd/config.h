@@ -1,0 +1,50 @@
+/* config.h - raftd's settings, from flags and an optional config file. */
+#ifndef RD_CONFIG_H
+#define RD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RD_ADDR_MAX 64
+#define RD_MAX_MEMBERS 16
+
+struct rd_member {
+	uint64_t id;
+	char raft_addr[RD_ADDR_MAX];   /* IPv4 "a.b.c.d:port" */
+	char client_addr[RD_ADDR_MAX]; /* IPv4 "a.b.c.d:port" */
+};
+
+struct rd_config {
+	uint64_t id;
+	char data_dir[4096];
+	struct rd_member members[RD_MAX_MEMBERS];
+	unsigned n_members;
+	const struct rd_member *self; /* points into members */
+
+	unsigned election_timeout_ms;
+	unsigned heartbeat_ms;
+	unsigned snapshot_threshold;
+	unsigned snapshot_trailing;
+
+	size_t max_key;
+	size_t max_value;
+	size_t max_request;
+	size_t max_pending_per_conn;
+	size_t max_out_per_conn;
+	unsigned max_conns;
+	unsigned max_batch_bytes;
+	unsigned max_inflight_batches;
+	int log_level;
+};
+
+/* Fill cfg from argv (and a --config file, whose "name = value" lines take
+ * the long option names). Returns 0 to run, 1 when --help/--version printed
+ * something and the program should exit 0, -1 after printing a one-line error
+ * to stderr (exit non-zero). */
+int rd_config_parse(struct rd_config *cfg, int argc, char **argv);
+
+/* The member with this id, or NULL. */
+const struct rd_member *rd_config_member(const struct rd_config *cfg,
+					 uint64_t id);
+
+#endif

@@ -1,0 +1,17 @@
+# raftd/: the daemon.
+bin_PROGRAMS += raftd/raftd
+raftd_raftd_SOURCES = \
+	raftd/main.c \
+	raftd/config.c raftd/config.h \
+	raftd/node.c raftd/raftd.h \
+	raftd/fsm_glue.c \
+	raftd/write.c \
+	raftd/read.c \
+	raftd/server.c \
+	raftd/conn.c raftd/conn.h \
+	raftd/cmd.c raftd/cmd.h \
+	raftd/cmd_write.c \
+	raftd/cmd_read.c \
+	raftd/status.c
+raftd_raftd_LDADD = snapshot/libsnap.la fsm/libfsm.la common/libcommon.la \
+	$(RAFT_LINK) $(UV_LIBS) $(LZ4_LIBS)

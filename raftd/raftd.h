@@ -1,0 +1,150 @@
+/* raftd.h - the daemon's node: one libuv loop, one raft instance, one fsm.
+ *
+ * The pieces and where they live:
+ *   node.c      lifecycle: raft setup, bootstrap, leadership monitor, shutdown
+ *   fsm_glue.c  raft_fsm adapter over fsm/ (apply, snapshot, restore)
+ *   write.c     the write path: batching commands into one raft_apply
+ *   read.c      the read path: linearizable reads behind shared barriers
+ *   server.c    client listener; conn.c one client connection
+ *   cmd.c       the command table: RESP requests to reads and writes
+ *   status.c    RD.NODEINFO / RD.STATUS, gathering every member's view
+ */
+#ifndef RD_RAFTD_H
+#define RD_RAFTD_H
+
+#include <raft.h>
+#include <raft/uv.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "common/buf.h"
+#include "common/resp.h"
+#include "fsm/fsm.h"
+#include "raftd/config.h"
+
+/* Outcomes the read and write paths report to their callers. */
+enum rd_status {
+	RD_OK = 0,
+	RD_ENOTLEADER,  /* not proposed: this node is not (or no longer) leader */
+	RD_EUNCERTAIN,  /* proposed, outcome unknown */
+	RD_EBUSY,       /* not proposed: too many proposals in flight */
+	RD_ENOMEM,      /* not proposed: out of memory */
+	RD_ETOOLARGE,   /* not proposed: command over the hard limits */
+	RD_ESHUTDOWN    /* not proposed: the node is shutting down */
+};
+
+struct rd_node;
+
+/* ---- write.c ------------------------------------------------------------ */
+
+/* Called once per submitted command. On RD_OK, res is the command's result
+ * and term the term it was proposed in (res->index its log index). */
+typedef void (*rd_write_cb)(void *arg, int status,
+			    const struct fsm_result *res, uint64_t term);
+
+struct rd_batch;
+
+struct rd_writer {
+	struct rd_batch *open;       /* collecting commands this iteration */
+	struct rd_batch *inflight;   /* proposed, oldest first */
+	struct rd_batch *inflight_tail;
+	unsigned n_inflight;
+	uint64_t next_seq;
+	uint64_t batches;            /* proposed so far (stats) */
+	uint64_t commands;
+};
+
+/* Queue cmd for the next proposal. Returns RD_OK (cb will be called exactly
+ * once, later) or an error status (cb is not called). */
+int rd_write_submit(struct rd_node *n, const struct fsm_cmd *cmd,
+		    rd_write_cb cb, void *arg);
+/* Propose what was queued in this loop iteration. */
+void rd_write_flush(struct rd_node *n);
+/* Fail everything queued but not yet proposed (leadership lost, shutdown). */
+void rd_write_abort_open(struct rd_node *n, int status);
+/* The proposal this node made as (term, seq) and has not heard back of. */
+struct rd_batch *rd_write_find(struct rd_node *n, uint64_t term, uint64_t seq);
+/* Where fsm_glue stores results of a batch of ours that is being applied. */
+struct fsm_result *rd_batch_results(struct rd_batch *b, size_t *cap);
+
+/* ---- read.c ------------------------------------------------------------- */
+
+/* Called once per read. On RD_OK the fsm reflects every write committed
+ * before the read arrived; index is the log index that backs the read. */
+typedef void (*rd_read_cb)(void *arg, int status, uint64_t term,
+			   uint64_t index);
+
+struct rd_read;
+struct rd_barrier;
+
+struct rd_reader {
+	struct rd_read *waiting, *waiting_tail; /* arrived, no barrier yet */
+	unsigned n_waiting;
+	struct rd_barrier *inflight;             /* proposed barriers */
+	unsigned n_inflight;
+	uint64_t barriers;                       /* proposed so far (stats) */
+	uint64_t reads;                          /* served so far (stats) */
+};
+
+int rd_read_submit(struct rd_node *n, rd_read_cb cb, void *arg);
+void rd_read_flush(struct rd_node *n);
+void rd_read_abort_waiting(struct rd_node *n, int status);
+/* Propose a barrier with no read behind it: a new leader's first entry of
+ * its own term, which commits every entry before it. */
+void rd_read_leader_barrier(struct rd_node *n);
+
+/* ---- server.c / conn.c -------------------------------------------------- */
+
+struct rd_conn;
+
+struct rd_server {
+	uv_tcp_t listener;
+	struct rd_conn *conns;      /* all open connections */
+	struct rd_conn *dirty;      /* connections with output to send */
+	unsigned n_conns;
+	bool closing;
+};
+
+int rd_server_start(struct rd_node *n);
+/* Send what connections have queued (end of each loop iteration). */
+void rd_server_flush(struct rd_node *n);
+void rd_server_close(struct rd_node *n);
+
+/* ---- the node ----------------------------------------------------------- */
+
+struct rd_node {
+	uv_loop_t *loop;
+	struct rd_config *cfg;
+	struct raft raft;
+	struct raft_io io;
+	struct raft_uv_transport transport;
+	struct raft_fsm rfsm;
+	fsm *fsm;
+	uint64_t applied_term;       /* term of the last batch applied */
+
+	struct rd_writer writer;
+	struct rd_reader reader;
+	struct rd_server server;
+	struct resp_limits limits;
+
+	uv_check_t check;            /* end-of-iteration work */
+	uv_signal_t sigterm, sigint;
+	int last_state;              /* raft_state() seen by the monitor */
+	raft_term last_term;
+	bool closing;
+	int exit_code;
+};
+
+int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg);
+int rd_node_start(struct rd_node *n);
+/* Begin an orderly shutdown; the loop ends when everything is closed. */
+void rd_node_stop(struct rd_node *n);
+
+bool rd_node_is_leader(struct rd_node *n);
+/* The leader's client address, or NULL when no leader is known. */
+const char *rd_node_leader_client_addr(struct rd_node *n);
+
+/* fsm_glue.c */
+void rd_fsm_glue_init(struct rd_node *n);
+
+#endif

@@ -1,0 +1,331 @@
+/* status.c - what every member says about itself, gathered in one reply.
+ *
+ * RD.NODEINFO answers with this node's own view as field/value pairs.
+ * RD.STATUS and STATUS ask every member for its RD.NODEINFO over its client
+ * port (each with a short deadline), in parallel, and answer with all of
+ * them; a member that does not answer in time is shown unreachable. The
+ * fields are listed in docs/protocol.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "raftd/conn.h"
+
+#define STATUS_TIMEOUT_MS 500
+#define STATUS_NFIELDS 11
+#define STATUS_FIELD_MAX 64
+
+static const char *const status_fields[STATUS_NFIELDS] = {
+	"id", "raft_addr", "client_addr", "reachable", "role", "state",
+	"term", "commit_index", "applied_index", "last_index", "leader_id"};
+
+struct status_view {
+	char v[STATUS_NFIELDS][STATUS_FIELD_MAX];
+};
+
+struct status_op;
+
+struct status_peer {
+	struct status_op *op;
+	const struct rd_member *m;
+	uv_tcp_t tcp;
+	uv_connect_t creq;
+	uv_write_t wreq;
+	struct buf in;
+	bool open;
+	bool done;
+};
+
+struct status_op {
+	struct rd_req *req;
+	bool envelope;
+	unsigned n, pending, open_handles;
+	uv_timer_t timer;
+	bool timer_open;
+	struct status_view views[RD_MAX_MEMBERS];
+	struct status_peer peers[RD_MAX_MEMBERS];
+};
+
+static const char *status_role(struct rd_node *n, uint64_t id)
+{
+	const struct raft_configuration *c = &n->raft.configuration;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->servers[i].id != id)
+			continue;
+		switch (c->servers[i].role) {
+		case RAFT_VOTER: return "voter";
+		case RAFT_STANDBY: return "standby";
+		default: return "spare";
+		}
+	}
+	return "none";
+}
+
+static const char *status_state(int state)
+{
+	switch (state) {
+	case RAFT_LEADER: return "leader";
+	case RAFT_FOLLOWER: return "follower";
+	case RAFT_CANDIDATE: return "candidate";
+	case RAFT_UNAVAILABLE: return "unavailable";
+	default: return "unknown";
+	}
+}
+
+static void status_local_view(struct rd_node *n, struct status_view *v)
+{
+	const struct rd_member *self = n->cfg->self;
+	raft_id leader;
+	const char *addr;
+
+	raft_leader(&n->raft, &leader, &addr);
+	snprintf(v->v[0], STATUS_FIELD_MAX, "%llu", (unsigned long long)self->id);
+	snprintf(v->v[1], STATUS_FIELD_MAX, "%s", self->raft_addr);
+	snprintf(v->v[2], STATUS_FIELD_MAX, "%s", self->client_addr);
+	snprintf(v->v[3], STATUS_FIELD_MAX, "yes");
+	snprintf(v->v[4], STATUS_FIELD_MAX, "%s", status_role(n, self->id));
+	snprintf(v->v[5], STATUS_FIELD_MAX, "%s", status_state(raft_state(&n->raft)));
+	snprintf(v->v[6], STATUS_FIELD_MAX, "%llu", (unsigned long long)n->raft.current_term);
+	snprintf(v->v[7], STATUS_FIELD_MAX, "%llu", (unsigned long long)n->raft.commit_index);
+	snprintf(v->v[8], STATUS_FIELD_MAX, "%llu", (unsigned long long)raft_last_applied(&n->raft));
+	snprintf(v->v[9], STATUS_FIELD_MAX, "%llu", (unsigned long long)raft_last_index(&n->raft));
+	snprintf(v->v[10], STATUS_FIELD_MAX, "%llu", (unsigned long long)leader);
+}
+
+static void status_unreachable_view(const struct rd_member *m, struct status_view *v)
+{
+	memset(v, 0, sizeof *v);
+	snprintf(v->v[0], STATUS_FIELD_MAX, "%llu", (unsigned long long)m->id);
+	snprintf(v->v[1], STATUS_FIELD_MAX, "%s", m->raft_addr);
+	snprintf(v->v[2], STATUS_FIELD_MAX, "%s", m->client_addr);
+	snprintf(v->v[3], STATUS_FIELD_MAX, "no");
+	for (int i = 4; i < STATUS_NFIELDS; i++)
+		snprintf(v->v[i], STATUS_FIELD_MAX, "%s", i < 6 ? "unknown" : "-");
+}
+
+static void status_write_view(struct buf *out, const struct status_view *v)
+{
+	resp_w_array(out, 2 * STATUS_NFIELDS);
+	for (int i = 0; i < STATUS_NFIELDS; i++) {
+		resp_w_bulk_str(out, status_fields[i]);
+		resp_w_bulk_str(out, v->v[i]);
+	}
+}
+
+void rd_status_nodeinfo(struct rd_req *req)
+{
+	struct status_view v;
+
+	status_local_view(req->conn->node, &v);
+	status_write_view(&req->out, &v);
+	rd_req_done(req);
+}
+
+/* Fill v from a peer's RD.NODEINFO reply; -1 when it is not one. */
+static int status_parse_view(const struct resp_value *r, struct status_view *v)
+{
+	int found = 0;
+
+	if (r->type != RESP_T_ARRAY || r->n % 2 != 0)
+		return -1;
+	for (size_t i = 0; i + 1 < r->n; i += 2) {
+		const struct resp_value *k = &r->elems[i], *val = &r->elems[i + 1];
+
+		if (val->type != RESP_T_BULK || val->len >= STATUS_FIELD_MAX)
+			continue;
+		for (int f = 0; f < STATUS_NFIELDS; f++)
+			if (resp_value_is(k, status_fields[f])) {
+				memcpy(v->v[f], val->str, val->len);
+				v->v[f][val->len] = '\0';
+				found++;
+			}
+	}
+	return found == STATUS_NFIELDS ? 0 : -1;
+}
+
+static void status_table(struct buf *t, const struct status_op *op)
+{
+	buf_printf(t, "%-4s %-21s %-21s %-9s %-8s %-11s %6s %8s %8s %8s %6s\n",
+		   "ID", "RAFT", "CLIENT", "REACHABLE", "ROLE", "STATE", "TERM",
+		   "COMMIT", "APPLIED", "LAST", "LEADER");
+	for (unsigned i = 0; i < op->n; i++) {
+		const struct status_view *v = &op->views[i];
+
+		buf_printf(t, "%-4s %-21s %-21s %-9s %-8s %-11s %6s %8s %8s %8s %6s\n",
+			   v->v[0], v->v[1], v->v[2], v->v[3], v->v[4], v->v[5],
+			   v->v[6], v->v[7], v->v[8], v->v[9], v->v[10]);
+	}
+}
+
+static void status_reply(struct status_op *op)
+{
+	struct rd_req *req = op->req;
+	struct rd_node *n = req->conn->node;
+
+	if (op->envelope) {
+		resp_w_array(&req->out, 3);
+		resp_w_array(&req->out, op->n);
+		for (unsigned i = 0; i < op->n; i++)
+			status_write_view(&req->out, &op->views[i]);
+		resp_w_int(&req->out, (long long)n->raft.current_term);
+		resp_w_int(&req->out, (long long)raft_last_applied(&n->raft));
+	} else {
+		struct buf t;
+
+		buf_init(&t);
+		status_table(&t, op);
+		resp_w_bulk(&req->out, t.data, t.len);
+		buf_free(&t);
+	}
+	op->req = NULL;
+	rd_req_done(req);
+}
+
+static void status_handle_closed(uv_handle_t *h)
+{
+	struct status_op *op = h->data;
+
+	if (--op->open_handles == 0 && op->req == NULL)
+		free(op);
+}
+
+static void status_peer_finish(struct status_peer *p)
+{
+	struct status_op *op = p->op;
+
+	if (p->done)
+		return;
+	p->done = true;
+	if (p->open) {
+		p->open = false;
+		uv_close((uv_handle_t *)&p->tcp, status_handle_closed);
+	}
+	buf_free(&p->in);
+	if (--op->pending == 0 && op->req != NULL) {
+		if (op->timer_open) {
+			op->timer_open = false;
+			uv_close((uv_handle_t *)&op->timer, status_handle_closed);
+		}
+		status_reply(op);
+	}
+}
+
+static void status_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *out)
+{
+	struct status_peer *p = h->data;
+
+	if (buf_reserve(&p->in, 4096) != 0) {
+		*out = uv_buf_init(NULL, 0);
+		return;
+	}
+	*out = uv_buf_init(p->in.data + p->in.len, (unsigned)(p->in.cap - p->in.len));
+}
+
+static void status_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+	struct status_peer *p = s->data;
+	struct status_op *op = p->op;
+	struct resp_reply r;
+	const char *err;
+	long used;
+
+	if (nread < 0) {
+		status_peer_finish(p);
+		return;
+	}
+	p->in.len += (size_t)nread;
+	resp_reply_init(&r);
+	used = resp_parse_reply(p->in.data, p->in.len, 4096, 64, &r, &err);
+	if (used > 0)
+		status_parse_view(&r.root, &op->views[p - op->peers]);
+	resp_reply_free(&r);
+	if (used != RESP_INCOMPLETE || p->in.len > 64 * 1024)
+		status_peer_finish(p);
+}
+
+static void status_connect_cb(uv_connect_t *c, int status)
+{
+	static const char ask[] = "*1\r\n$11\r\nRD.NODEINFO\r\n";
+	struct status_peer *p = c->data;
+	uv_buf_t ub = uv_buf_init((char *)ask, sizeof ask - 1);
+
+	if (status != 0 || p->done) {
+		status_peer_finish(p);
+		return;
+	}
+	p->wreq.data = p;
+	if (uv_write(&p->wreq, (uv_stream_t *)&p->tcp, &ub, 1, NULL) != 0 ||
+	    uv_read_start((uv_stream_t *)&p->tcp, status_alloc_cb, status_read_cb) != 0)
+		status_peer_finish(p);
+}
+
+static void status_timeout_cb(uv_timer_t *t)
+{
+	struct status_op *op = t->data;
+
+	for (unsigned i = 0; i < op->n; i++)
+		if (op->peers[i].m != NULL)
+			status_peer_finish(&op->peers[i]);
+}
+
+static void status_ask_peer(struct rd_node *n, struct status_op *op, unsigned i)
+{
+	struct status_peer *p = &op->peers[i];
+	struct sockaddr_in sa;
+	char host[RD_ADDR_MAX];
+	const char *colon = strrchr(p->m->client_addr, ':');
+
+	memcpy(host, p->m->client_addr, (size_t)(colon - p->m->client_addr));
+	host[colon - p->m->client_addr] = '\0';
+	p->op = op;
+	buf_init(&p->in);
+	uv_ip4_addr(host, atoi(colon + 1), &sa);
+	uv_tcp_init(n->loop, &p->tcp);
+	p->tcp.data = p;
+	p->creq.data = p;
+	p->open = true;
+	op->open_handles++;
+	op->pending++;
+	if (uv_tcp_connect(&p->creq, &p->tcp, (struct sockaddr *)&sa, status_connect_cb) != 0)
+		status_peer_finish(p);
+}
+
+void rd_status_cluster(struct rd_req *req, bool envelope)
+{
+	struct rd_node *n = req->conn->node;
+	struct status_op *op = calloc(1, sizeof *op);
+
+	if (op == NULL) {
+		resp_w_error(&req->out, "ERR out of memory");
+		rd_req_done(req);
+		return;
+	}
+	op->req = req;
+	op->envelope = envelope;
+	op->n = n->cfg->n_members;
+	op->pending = 1; /* held until every peer has been asked */
+	uv_timer_init(n->loop, &op->timer);
+	op->timer.data = op;
+	op->timer_open = true;
+	op->open_handles = 1;
+	uv_timer_start(&op->timer, status_timeout_cb, STATUS_TIMEOUT_MS, 0);
+	for (unsigned i = 0; i < op->n; i++) {
+		const struct rd_member *m = &n->cfg->members[i];
+
+		if (m == n->cfg->self) {
+			status_local_view(n, &op->views[i]);
+			continue;
+		}
+		status_unreachable_view(m, &op->views[i]);
+		op->peers[i].m = m;
+		status_ask_peer(n, op, i);
+	}
+	if (--op->pending == 0) {
+		op->timer_open = false;
+		uv_close((uv_handle_t *)&op->timer, status_handle_closed);
+		status_reply(op);
+	}
+}

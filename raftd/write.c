@@ -1,0 +1,260 @@
+/* write.c - the write path, top to bottom.
+ *
+ * 1. A client command arrives (cmd.c) and rd_write_submit appends it to the
+ *    open batch: one buffer of encoded commands (fsm/fsm.h) plus the list of
+ *    callers waiting for them. Nothing is proposed yet.
+ * 2. At the end of the loop iteration rd_write_flush proposes the open batch
+ *    as ONE raft_apply of ONE buffer (libraft 0.15 reports only the first
+ *    entry's result when given several buffers). Everything that arrived in
+ *    one iteration therefore costs one log entry and one disk write; a batch
+ *    that reaches max_batch_bytes is proposed early.
+ * 3. When the entry is applied, fsm_glue.c finds the batch by its header
+ *    (proposer id, term, sequence number) and the fsm writes the per-command
+ *    results straight into it; libraft then calls write_applied, which
+ *    answers every waiter in order.
+ * 4. If leadership is lost after proposing, libraft calls write_applied with
+ *    RAFT_LEADERSHIPLOST: the entry may still commit under the next leader,
+ *    so every waiter gets RD_EUNCERTAIN, never success or failure.
+ *
+ * Batch records are recycled through a free list so a busy leader does not
+ * allocate per request.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "raftd/raftd.h"
+
+struct rd_waiter {
+	rd_write_cb cb;
+	void *arg;
+};
+
+struct rd_batch {
+	struct raft_apply req;
+	struct rd_node *node;
+	struct fsm_batch_hdr hdr;
+	struct buf enc;
+	struct rd_waiter *waiters;
+	struct fsm_result *results;
+	size_t n, cap;
+	struct rd_batch *next;
+};
+
+static struct rd_batch *write_free_list;
+
+static struct rd_batch *batch_get(struct rd_node *n)
+{
+	struct rd_batch *b = write_free_list;
+
+	if (b != NULL) {
+		write_free_list = b->next;
+	} else {
+		b = calloc(1, sizeof *b);
+		if (b == NULL)
+			return NULL;
+		buf_init(&b->enc);
+	}
+	b->node = n;
+	b->n = 0;
+	b->next = NULL;
+	memset(&b->hdr, 0, sizeof b->hdr);
+	return b;
+}
+
+static void batch_put(struct rd_batch *b)
+{
+	/* Keep modest allocations for reuse; give back big ones. */
+	if (b->enc.cap > (1u << 20) || b->cap > 4096) {
+		buf_free(&b->enc);
+		free(b->waiters);
+		free(b->results);
+		b->waiters = NULL;
+		b->results = NULL;
+		b->cap = 0;
+	}
+	buf_reset(&b->enc);
+	b->next = write_free_list;
+	write_free_list = b;
+}
+
+static int batch_grow(struct rd_batch *b)
+{
+	size_t cap = b->cap ? b->cap * 2 : 16;
+	struct rd_waiter *w = realloc(b->waiters, cap * sizeof *w);
+	struct fsm_result *r;
+
+	if (w == NULL)
+		return -1;
+	b->waiters = w;
+	r = realloc(b->results, cap * sizeof *r);
+	if (r == NULL)
+		return -1;
+	b->results = r;
+	b->cap = cap;
+	return 0;
+}
+
+static struct rd_batch *write_open(struct rd_node *n)
+{
+	struct rd_writer *w = &n->writer;
+	struct rd_batch *b;
+
+	if (w->open != NULL)
+		return w->open;
+	b = batch_get(n);
+	if (b == NULL)
+		return NULL;
+	b->hdr.term = n->raft.current_term;
+	b->hdr.proposer = n->cfg->id;
+	b->hdr.seq = ++w->next_seq;
+	if (fsm_batch_begin(&b->enc, &b->hdr) != 0) {
+		batch_put(b);
+		return NULL;
+	}
+	w->open = b;
+	return b;
+}
+
+int rd_write_submit(struct rd_node *n, const struct fsm_cmd *cmd,
+		    rd_write_cb cb, void *arg)
+{
+	struct rd_writer *w = &n->writer;
+	struct rd_batch *b;
+	int rv;
+
+	if (n->closing)
+		return RD_ESHUTDOWN;
+	if (!rd_node_is_leader(n))
+		return RD_ENOTLEADER;
+	if (w->open != NULL && w->open->enc.len >= n->cfg->max_batch_bytes)
+		rd_write_flush(n);
+	if (w->open == NULL && w->n_inflight >= n->cfg->max_inflight_batches)
+		return RD_EBUSY;
+	b = write_open(n);
+	if (b == NULL)
+		return RD_ENOMEM;
+	if (b->n == b->cap && batch_grow(b) != 0)
+		return RD_ENOMEM;
+	rv = fsm_batch_add(&b->enc, cmd);
+	if (rv == -2)
+		return RD_ETOOLARGE;
+	if (rv != 0)
+		return RD_ENOMEM;
+	b->waiters[b->n].cb = cb;
+	b->waiters[b->n].arg = arg;
+	b->n++;
+	w->commands++;
+	return RD_OK;
+}
+
+static void write_unlink(struct rd_writer *w, struct rd_batch *b)
+{
+	struct rd_batch **pp = &w->inflight, *prev = NULL;
+
+	while (*pp != NULL && *pp != b) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp == NULL)
+		return;
+	*pp = b->next;
+	if (w->inflight_tail == b)
+		w->inflight_tail = prev;
+	w->n_inflight--;
+}
+
+static void write_answer_all(struct rd_batch *b, int status)
+{
+	for (size_t i = 0; i < b->n; i++)
+		b->waiters[i].cb(b->waiters[i].arg, status,
+				 status == RD_OK ? &b->results[i] : NULL, b->hdr.term);
+}
+
+static void write_applied(struct raft_apply *req, int status, void *result)
+{
+	struct rd_batch *b = req->data;
+	struct rd_node *n = b->node;
+
+	write_unlink(&n->writer, b);
+	if (status == 0 && result == b) {
+		write_answer_all(b, RD_OK);
+	} else {
+		if (status == 0)
+			rd_error("batch %llu/%llu applied without its results",
+				 (unsigned long long)b->hdr.term,
+				 (unsigned long long)b->hdr.seq);
+		else if (status != RAFT_LEADERSHIPLOST && status != RAFT_SHUTDOWN)
+			rd_warn("proposal failed: %s", raft_strerror(status));
+		write_answer_all(b, RD_EUNCERTAIN);
+	}
+	batch_put(b);
+}
+
+void rd_write_flush(struct rd_node *n)
+{
+	struct rd_writer *w = &n->writer;
+	struct rd_batch *b = w->open;
+	struct raft_buffer rb;
+	size_t len;
+	int rv;
+
+	if (b == NULL)
+		return;
+	w->open = NULL;
+	if (fsm_batch_end(&b->enc) != 0) {
+		write_answer_all(b, RD_ENOMEM);
+		batch_put(b);
+		return;
+	}
+	/* The batch's term must be the term it is proposed in: the leader may
+	 * have changed terms since the batch opened. */
+	if (!rd_node_is_leader(n) || n->raft.current_term != b->hdr.term) {
+		write_answer_all(b, RD_ENOTLEADER);
+		batch_put(b);
+		return;
+	}
+	rb.len = b->enc.len;
+	rb.base = buf_detach(&b->enc, &len);
+	b->req.data = b;
+	rv = raft_apply(&n->raft, &b->req, &rb, 1, write_applied);
+	if (rv != 0) {
+		free(rb.base);
+		write_answer_all(b, rv == RAFT_NOTLEADER ? RD_ENOTLEADER : RD_EBUSY);
+		batch_put(b);
+		return;
+	}
+	/* raft owns rb.base now and frees it with raft_free. */
+	if (w->inflight_tail)
+		w->inflight_tail->next = b;
+	else
+		w->inflight = b;
+	w->inflight_tail = b;
+	w->n_inflight++;
+	w->batches++;
+}
+
+void rd_write_abort_open(struct rd_node *n, int status)
+{
+	struct rd_batch *b = n->writer.open;
+
+	if (b == NULL)
+		return;
+	n->writer.open = NULL;
+	write_answer_all(b, status);
+	batch_put(b);
+}
+
+struct rd_batch *rd_write_find(struct rd_node *n, uint64_t term, uint64_t seq)
+{
+	for (struct rd_batch *b = n->writer.inflight; b != NULL; b = b->next)
+		if (b->hdr.term == term && b->hdr.seq == seq)
+			return b;
+	return NULL;
+}
+
+struct fsm_result *rd_batch_results(struct rd_batch *b, size_t *cap)
+{
+	*cap = b->n;
+	return b->results;
+}
