@@ -72,6 +72,8 @@ int rd_req_keep_args(struct rd_req *req, size_t argc, const struct resp_arg *arg
 
 /* cmd.c: serve one parsed request; always ends in rd_req_done, now or later. */
 void rd_cmd_dispatch(struct rd_req *req, size_t argc, const struct resp_arg *argv);
+/* 0 when the command table is sorted for binary search (checked at start). */
+int rd_cmd_table_check(void);
 /* Reply to a request the node could not take: redirect, retry or error. */
 void rd_cmd_reply_status(struct rd_req *req, int status, uint64_t term);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
-#include "raftd/raftd.h"
+#include "raftd/conn.h"
 
 int main(int argc, char **argv)
 {
@@ -19,6 +19,10 @@ int main(int argc, char **argv)
 	if (rv != 0)
 		return rv > 0 ? 0 : 2;
 	rd_log_setup(cfg.id, cfg.log_level);
+	if (rd_cmd_table_check() != 0) {
+		rd_error("internal error: the command table is not sorted");
+		return 1;
+	}
 	/* A client that disconnects mid-write must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	if (rd_node_init(&node, loop, &cfg) != 0)

@@ -122,7 +122,9 @@ static void node_limits(struct rd_node *n)
 	const struct rd_config *cfg = n->cfg;
 
 	n->limits.max_args = 1024 * 1024;
-	n->limits.max_bulk = cfg->max_key > cfg->max_value ? cfg->max_key : cfg->max_value;
+	/* Keys and values over their limits get a TOOLARGE reply from the
+	 * command, not a protocol error: only the request size closes. */
+	n->limits.max_bulk = cfg->max_request;
 	n->limits.max_inline = 64 * 1024;
 	n->limits.max_request = cfg->max_request;
 }
