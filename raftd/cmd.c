@@ -185,8 +185,8 @@ static void cmd_info(struct rd_req *req, size_t argc, const struct resp_arg *arg
 		   (unsigned long long)n->raft.current_term,
 		   (unsigned long long)n->raft.commit_index,
 		   (unsigned long long)raft_last_applied(&n->raft),
-		   (unsigned long long)fsm_count(n->fsm),
-		   (unsigned long long)fsm_data_bytes(n->fsm), n->server.n_conns,
+		   (unsigned long long)fsm_count(rd_node_fsm(n)),
+		   (unsigned long long)fsm_data_bytes(rd_node_fsm(n)), n->server.n_conns,
 		   (unsigned long long)n->writer.batches,
 		   (unsigned long long)n->writer.commands,
 		   (unsigned long long)n->reader.barriers,
@@ -217,11 +217,11 @@ static void cmd_digest(struct rd_req *req, size_t argc, const struct resp_arg *a
 	uint32_t crc = 0;
 	char hex[16];
 
-	fsm_scan(n->fsm, "", 0, NULL, 0, SIZE_MAX, cmd_digest_visit, &crc);
+	fsm_scan(rd_node_fsm(n), "", 0, NULL, 0, SIZE_MAX, cmd_digest_visit, &crc);
 	snprintf(hex, sizeof hex, "%08x", crc);
 	resp_w_array(&req->out, 3);
 	resp_w_int(&req->out, (long long)raft_last_applied(&n->raft));
-	resp_w_int(&req->out, (long long)fsm_count(n->fsm));
+	resp_w_int(&req->out, (long long)fsm_count(rd_node_fsm(n)));
 	resp_w_bulk_str(&req->out, hex);
 	rd_req_done(req);
 }

@@ -42,7 +42,7 @@ void rd_cmd_submit_read(struct rd_req *req, size_t argc, const struct resp_arg *
 
 static fsm *read_fsm(struct rd_req *req)
 {
-	return rd_req_node(req)->fsm;
+	return rd_node_fsm(rd_req_node(req));
 }
 
 void rd_exec_get(struct rd_req *req, uint64_t term, uint64_t index)

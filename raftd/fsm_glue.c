@@ -20,27 +20,29 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "raftd/raftd.h"
+#include "raftd/fsm_glue.h"
 #include "snapshot/snap.h"
 
 static int glue_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 		      void **result)
 {
-	struct rd_node *n = rf->data;
-	uint64_t index = raft_last_applied(&n->raft) + 1;
+	struct rd_glue *g = rf->data;
+	uint64_t index = raft_last_applied(g->raft) + 1;
 	struct fsm_batch_hdr hdr;
-	struct rd_batch *mine = NULL;
+	void *mine = NULL;
 	struct fsm_result *res = NULL;
 	size_t cap = 0;
 
 	if (fsm_batch_peek(buf->base, buf->len, &hdr) == 0) {
-		n->applied_term = hdr.term;
-		if (hdr.proposer == n->cfg->id)
-			mine = rd_write_find(n, hdr.term, hdr.seq);
+		g->applied_term = hdr.term;
+		if (hdr.proposer == g->self_id && g->find != NULL)
+			mine = g->find(g->find_arg, hdr.term, hdr.seq, &res, &cap);
 	}
-	if (mine != NULL)
-		res = rd_batch_results(mine, &cap);
-	fsm_apply(n->fsm, index, buf->base, buf->len, res, cap);
+	if (mine == NULL) {
+		res = NULL;
+		cap = 0;
+	}
+	fsm_apply(g->fsm, index, buf->base, buf->len, res, cap);
 	*result = mine;
 	return 0;
 }
@@ -48,15 +50,15 @@ static int glue_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 static int glue_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 			 unsigned *n_bufs)
 {
-	struct rd_node *n = rf->data;
-	uint64_t index = raft_last_applied(&n->raft);
+	struct rd_glue *g = rf->data;
+	uint64_t index = raft_last_applied(g->raft);
 	struct buf out;
 	size_t len;
 	int rv;
 
 	buf_init(&out);
-	fsm_note_index(n->fsm, index);
-	rv = snap_encode(n->fsm, n->applied_term, index, &out);
+	fsm_note_index(g->fsm, index);
+	rv = snap_encode(g->fsm, g->applied_term, index, &out);
 	if (rv != 0) {
 		buf_free(&out);
 		rd_error("snapshot at index %llu failed: out of memory",
@@ -75,13 +77,14 @@ static int glue_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 	*n_bufs = 1;
 	rd_info("snapshot taken at index %llu: %llu keys, %zu bytes",
 		(unsigned long long)index,
-		(unsigned long long)fsm_count(n->fsm), len);
+		(unsigned long long)fsm_count(g->fsm), len);
+	g->snapshots++;
 	return 0;
 }
 
 static int glue_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 {
-	struct rd_node *n = rf->data;
+	struct rd_glue *g = rf->data;
 	struct snap_info info;
 	const char *err = NULL;
 	fsm *fresh = NULL;
@@ -91,20 +94,29 @@ static int glue_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 		return RAFT_CORRUPT;
 	}
 	raft_free(buf->base);
-	fsm_free(n->fsm);
-	n->fsm = fresh;
-	n->applied_term = info.term;
+	fsm_free(g->fsm);
+	g->fsm = fresh;
+	g->applied_term = info.term;
+	g->restores++;
 	rd_info("restored snapshot at index %llu: %llu keys",
 		(unsigned long long)info.index, (unsigned long long)info.keys);
 	return 0;
 }
 
-void rd_fsm_glue_init(struct rd_node *n)
+void rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id)
 {
-	memset(&n->rfsm, 0, sizeof n->rfsm);
-	n->rfsm.version = 1;
-	n->rfsm.data = n;
-	n->rfsm.apply = glue_apply;
-	n->rfsm.snapshot = glue_snapshot;
-	n->rfsm.restore = glue_restore;
+	memset(g, 0, sizeof *g);
+	g->fsm = f;
+	g->self_id = self_id;
+	g->rfsm.version = 1;
+	g->rfsm.data = g;
+	g->rfsm.apply = glue_apply;
+	g->rfsm.snapshot = glue_snapshot;
+	g->rfsm.restore = glue_restore;
+}
+
+void rd_glue_close(struct rd_glue *g)
+{
+	fsm_free(g->fsm);
+	g->fsm = NULL;
 }

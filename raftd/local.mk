@@ -4,7 +4,7 @@ raftd_raftd_SOURCES = \
 	raftd/main.c \
 	raftd/config.c raftd/config.h \
 	raftd/node.c raftd/raftd.h \
-	raftd/fsm_glue.c \
+	raftd/fsm_glue.c raftd/fsm_glue.h \
 	raftd/write.c \
 	raftd/read.c \
 	raftd/server.c \

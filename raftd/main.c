@@ -30,11 +30,11 @@ int main(int argc, char **argv)
 	if (rd_node_start(&node) != 0) {
 		rd_node_stop(&node);
 		uv_run(loop, UV_RUN_DEFAULT);
-		fsm_free(node.fsm);
+		rd_glue_close(&node.glue);
 		return 1;
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
-	fsm_free(node.fsm);
+	rd_glue_close(&node.glue);
 	rv = uv_loop_close(loop);
 	if (rv != 0)
 		rd_warn("event loop closed with handles still open");

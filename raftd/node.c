@@ -156,6 +156,7 @@ static int node_bootstrap(struct rd_node *n)
 int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 {
 	const struct rd_member *self = cfg->self;
+	fsm *f;
 	int rv;
 
 	memset(n, 0, sizeof *n);
@@ -165,9 +166,12 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	node_limits(n);
 	if (node_data_dir(cfg) != 0)
 		return -1;
-	n->fsm = fsm_new();
-	if (n->fsm == NULL)
+	f = fsm_new();
+	if (f == NULL)
 		return -1;
+	rd_glue_init(&n->glue, f, cfg->id);
+	n->glue.find = rd_write_find_results;
+	n->glue.find_arg = n;
 	if (raft_uv_tcp_init(&n->transport, loop) != 0) {
 		rd_error("cannot initialise the raft transport");
 		goto err_fsm;
@@ -180,13 +184,13 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	/* A corrupt closed segment must stop the node, not be dropped silently:
 	 * it may hold committed entries (see docs/consensus.md). */
 	raft_uv_set_auto_recovery(&n->io, false);
-	rd_fsm_glue_init(n);
-	rv = raft_init(&n->raft, &n->io, &n->rfsm, cfg->id, self->raft_addr);
+	rv = raft_init(&n->raft, &n->io, &n->glue.rfsm, cfg->id, self->raft_addr);
 	if (rv != 0) {
 		rd_error("raft_init: %s", raft_errmsg(&n->raft));
 		goto err_io;
 	}
 	n->raft.data = n;
+	n->glue.raft = &n->raft;
 	raft_set_election_timeout(&n->raft, cfg->election_timeout_ms);
 	raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_ms);
 	raft_set_snapshot_threshold(&n->raft, cfg->snapshot_threshold);
@@ -207,7 +211,7 @@ err_raft:
 	raft_uv_close(&n->io);
 	raft_uv_tcp_close(&n->transport);
 	uv_run(loop, UV_RUN_DEFAULT);
-	fsm_free(n->fsm);
+	rd_glue_close(&n->glue);
 	return -1;
 err_io:
 	raft_uv_close(&n->io);
@@ -215,7 +219,7 @@ err_transport:
 	raft_uv_tcp_close(&n->transport);
 	uv_run(loop, UV_RUN_DEFAULT);
 err_fsm:
-	fsm_free(n->fsm);
+	rd_glue_close(&n->glue);
 	return -1;
 }
 

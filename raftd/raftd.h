@@ -21,6 +21,7 @@
 #include "common/resp.h"
 #include "fsm/fsm.h"
 #include "raftd/config.h"
+#include "raftd/fsm_glue.h"
 
 /* Outcomes the read and write paths report to their callers. */
 enum rd_status {
@@ -64,8 +65,9 @@ void rd_write_flush(struct rd_node *n);
 void rd_write_abort_open(struct rd_node *n, int status);
 /* The proposal this node made as (term, seq) and has not heard back of. */
 struct rd_batch *rd_write_find(struct rd_node *n, uint64_t term, uint64_t seq);
-/* Where fsm_glue stores results of a batch of ours that is being applied. */
-struct fsm_result *rd_batch_results(struct rd_batch *b, size_t *cap);
+/* rd_glue_find_fn for the node's pending batches (arg: the node). */
+void *rd_write_find_results(void *node, uint64_t term, uint64_t seq,
+			    struct fsm_result **res, size_t *cap);
 
 /* ---- read.c ------------------------------------------------------------- */
 
@@ -118,9 +120,7 @@ struct rd_node {
 	struct raft raft;
 	struct raft_io io;
 	struct raft_uv_transport transport;
-	struct raft_fsm rfsm;
-	fsm *fsm;
-	uint64_t applied_term;       /* term of the last batch applied */
+	struct rd_glue glue;         /* the fsm, as libraft sees it */
 
 	struct rd_writer writer;
 	struct rd_reader reader;
@@ -144,7 +144,10 @@ bool rd_node_is_leader(struct rd_node *n);
 /* The leader's client address, or NULL when no leader is known. */
 const char *rd_node_leader_client_addr(struct rd_node *n);
 
-/* fsm_glue.c */
-void rd_fsm_glue_init(struct rd_node *n);
+/* The node's state machine (replaced when a snapshot is restored). */
+static inline fsm *rd_node_fsm(struct rd_node *n)
+{
+	return n->glue.fsm;
+}
 
 #endif

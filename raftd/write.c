@@ -253,8 +253,14 @@ struct rd_batch *rd_write_find(struct rd_node *n, uint64_t term, uint64_t seq)
 	return NULL;
 }
 
-struct fsm_result *rd_batch_results(struct rd_batch *b, size_t *cap)
+void *rd_write_find_results(void *node, uint64_t term, uint64_t seq,
+			    struct fsm_result **res, size_t *cap)
 {
-	*cap = b->n;
-	return b->results;
+	struct rd_batch *b = rd_write_find(node, term, seq);
+
+	if (b != NULL) {
+		*res = b->results;
+		*cap = b->n;
+	}
+	return b;
 }

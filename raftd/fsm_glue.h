@@ -1,0 +1,34 @@
+/* fsm_glue.h - the raft_fsm libraft drives, over raftd's fsm library.
+ *
+ * Independent of the rest of the daemon so that raft_fixture tests run the
+ * very same apply/snapshot/restore code as raftd does. */
+#ifndef RD_FSM_GLUE_H
+#define RD_FSM_GLUE_H
+
+#include <raft.h>
+
+#include "fsm/fsm.h"
+
+/* Find this node's pending proposal (term, seq). Returns the opaque value
+ * libraft hands to the raft_apply callback as `result` (NULL when the batch
+ * is not pending here) and, through res/cap, where its results go. */
+typedef void *(*rd_glue_find_fn)(void *arg, uint64_t term, uint64_t seq,
+				 struct fsm_result **res, size_t *cap);
+
+struct rd_glue {
+	struct raft_fsm rfsm;     /* give &glue->rfsm to raft_init */
+	struct raft *raft;        /* set before raft_start */
+	fsm *fsm;                 /* owned; replaced on restore */
+	uint64_t self_id;
+	uint64_t applied_term;    /* term of the last batch applied */
+	rd_glue_find_fn find;     /* may be NULL (followers only, tests) */
+	void *find_arg;
+	uint64_t snapshots;       /* taken (stats) */
+	uint64_t restores;
+};
+
+/* Prepare g over f (g takes ownership of f). */
+void rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id);
+void rd_glue_close(struct rd_glue *g);
+
+#endif
