@@ -15,3 +15,6 @@ raftd_raftd_SOURCES = \
 	raftd/status.c
 raftd_raftd_LDADD = snapshot/libsnap.la fsm/libfsm.la common/libcommon.la \
 	$(RAFT_LINK) $(UV_LIBS) $(LZ4_LIBS)
+
+# The local cluster launcher is installed beside the daemon.
+dist_bin_SCRIPTS = scripts/raftd-cluster
