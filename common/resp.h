@@ -24,7 +24,7 @@
 struct resp_limits {
 	size_t max_args;    /* most elements in one request array */
 	size_t max_bulk;    /* largest bulk string */
-	size_t max_inline;  /* longest inline command line */
+	size_t max_inline;  /* longest inline command line, without its CRLF */
 	size_t max_request; /* largest whole request, in bytes */
 };
 
@@ -42,7 +42,7 @@ struct resp_req {
 };
 
 enum {
-	RESP_INCOMPLETE = 0, /* need more bytes; *need says how many in all, if known */
+	RESP_INCOMPLETE = 0, /* need more bytes; *need: at least how many in all */
 	RESP_ERROR = -1,     /* protocol error; *err says what (static string) */
 	RESP_NOMEM = -2
 };

@@ -1,1 +1,27 @@
-# fuzz/ build rules
+# fuzz/: libFuzzer targets, built only by `configure CC=clang --enable-fuzz`.
+# Run every target with: fuzz/run-fuzz.sh BUILD_DIR SECONDS
+#
+# Each target compiles the sources it exercises itself, with FUZZ_CFLAGS, so
+# that the code under test carries the coverage and sanitizer instrumentation
+# (libcommon.la is built without it). A new target: add it to noinst_PROGRAMS
+# inside the conditional and give it _SOURCES, _CFLAGS and _LDFLAGS like these;
+# run-fuzz.sh finds it by its fuzz/fuzz_ name.
+FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -g
+dist_noinst_SCRIPTS += fuzz/run-fuzz.sh
+EXTRA_DIST += fuzz/corpus
+
+if ENABLE_FUZZ
+noinst_PROGRAMS += fuzz/fuzz_resp_request fuzz/fuzz_resp_reply
+
+FUZZ_RESP_SOURCES = common/buf.c common/resp_request.c common/resp_write.c
+
+fuzz_fuzz_resp_request_SOURCES = fuzz/fuzz_resp_request.c $(FUZZ_RESP_SOURCES)
+fuzz_fuzz_resp_request_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+fuzz_fuzz_resp_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
+fuzz_fuzz_resp_reply_SOURCES = fuzz/fuzz_resp_reply.c $(FUZZ_RESP_SOURCES) \
+	common/resp_reply.c
+fuzz_fuzz_resp_reply_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+fuzz_fuzz_resp_reply_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+endif
