@@ -1,0 +1,102 @@
+/* command.h - raftd's RD.* commands: request encoding, reply decoding.
+ *
+ * Everything the client knows about the shape of the protocol
+ * (docs/protocol.md) is here, apart from the transport: how each operation is
+ * spelled, which ones are writes, how errors are classified, how an envelope
+ * "*3 <result> :term :index" is split, and how each result is turned into
+ * the public structures. Nothing here touches the network, so it is tested
+ * on bytes alone.
+ */
+#ifndef RDC_COMMAND_H
+#define RDC_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/resp.h"
+#include "raftd/client.h"
+#include "client/endpoint.h"
+
+enum rdc__op {
+	RDC__OP_PUT,
+	RDC__OP_GET,
+	RDC__OP_DEL,
+	RDC__OP_CAS,
+	RDC__OP_CASIDX,
+	RDC__OP_INCRBY,
+	RDC__OP_LIST,
+	RDC__OP_STATUS
+};
+
+/* Writes change state: their outcome becomes uncertain once sent. */
+bool rdc__op_is_write(enum rdc__op op);
+/* The command name, e.g. "RD.PUT", for messages. */
+const char *rdc__op_name(enum rdc__op op);
+
+/* Encoders: append one whole RESP command to b. Each returns 0, or -1 when
+ * memory runs out (b may then hold a partial command: reset it). */
+int rdc__enc_put(struct buf *b, const char *key, size_t klen,
+		 const char *value, size_t vlen, int flags);
+int rdc__enc_get(struct buf *b, const char *key, size_t klen);
+int rdc__enc_del(struct buf *b, size_t nkeys, const char *const *keys,
+		 const size_t *klens);
+int rdc__enc_cas(struct buf *b, const char *key, size_t klen,
+		 const char *expected, size_t elen, const char *value,
+		 size_t vlen);
+int rdc__enc_cas_index(struct buf *b, const char *key, size_t klen,
+		       uint64_t mod_index, const char *value, size_t vlen);
+int rdc__enc_incrby(struct buf *b, const char *key, size_t klen,
+		    int64_t delta);
+int rdc__enc_list(struct buf *b, const char *prefix, size_t plen,
+		  const char *after, size_t alen, size_t limit);
+int rdc__enc_status(struct buf *b);
+
+/* What an error reply asks the client to do. */
+enum rdc__err_kind {
+	RDC__ERR_MOVED,     /* go to the leader named in the reply */
+	RDC__ERR_TRYAGAIN,  /* no leader here: try elsewhere after a pause */
+	RDC__ERR_BUSY,      /* leader overloaded: same node after a pause */
+	RDC__ERR_UNCERTAIN, /* a write's outcome is unknown */
+	RDC__ERR_BAD,       /* -ERR / -TOOLARGE: the request is wrong */
+	RDC__ERR_OTHER      /* not in the protocol */
+};
+enum rdc__err_kind rdc__err_classify(const struct resp_value *err);
+
+/* The leader address of "-MOVED 0 host:port". Returns 0, or -1 when the
+ * reply does not have that shape. */
+int rdc__moved_addr(const struct resp_value *err, struct rdc__addr *out);
+
+/* Split an envelope. Returns 0 with *result pointing at its first element and
+ * meta filled, or -1 when v is not "*3 <result> :term :index". */
+int rdc__envelope(const struct resp_value *v, const struct resp_value **result,
+		  struct rdc_meta *meta);
+
+/* A decoded result. reply is the public view handed to callbacks; block is
+ * the one malloc'd allocation behind reply.kv, reply.items or
+ * reply.members (strings in it are NUL-terminated copies). */
+struct rdc__result {
+	struct rdc_reply reply;
+	void *block;
+};
+
+void rdc__result_init(struct rdc__result *res);
+/* Free the block, unless it was taken with rdc__result_take_block. */
+void rdc__result_free(struct rdc__result *res);
+/* Hand the block to the caller (who frees it with free()). */
+void *rdc__result_take_block(struct rdc__result *res);
+
+/* Decode the envelope's result for op into res (whose meta the caller sets).
+ * key is the request's key, for get (the reply does not repeat it). Returns
+ * RDC_OK, RDC_NOTFOUND, RDC_CONDITION, RDC_NOMEM, or RDC_PROTOCOL with a
+ * message in err. */
+int rdc__decode(enum rdc__op op, const struct resp_value *result,
+		const char *key, size_t klen, struct rdc__result *res,
+		char *err, size_t errlen);
+
+/* Copy n entries into one malloc'd block with NUL-terminated strings (the
+ * layout rdc_list_free expects). NULL when memory runs out or n is 0. */
+struct rdc_kv *rdc__kv_copy(const struct rdc_kv *items, size_t n);
+
+#endif
