@@ -372,7 +372,8 @@ static uint64_t *num_field(struct rdc_member *m, const struct resp_value *name)
 }
 
 /* One field/value pair; unknown fields are skipped so newer servers can add
- * some. */
+ * some. A number the answering node does not know (it sends "-" for a member
+ * it cannot reach) reads as 0. */
 static int member_field(struct raw_member *rm, const struct resp_value *name,
 			const struct resp_value *val)
 {
@@ -381,8 +382,11 @@ static int member_field(struct raw_member *rm, const struct resp_value *name,
 	if (!is_string(name) || (!is_string(val) && val->type != RESP_T_INT))
 		return -1;
 	num = num_field(&rm->m, name);
-	if (num != NULL)
-		return resp_value_u64(val, num);
+	if (num != NULL) {
+		if (resp_value_u64(val, num) != 0)
+			*num = 0;
+		return 0;
+	}
 	if (resp_value_is(name, "reachable")) {
 		rm->m.reachable = resp_value_is(val, "yes");
 		return 0;

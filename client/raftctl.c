@@ -460,6 +460,15 @@ static const char *const headers[NCOLS] = {
 	"ID", "RAFT ADDRESS", "CLIENT ADDRESS", "REACHABLE", "ROLE", "STATE",
 	"TERM", "COMMIT", "APPLIED", "LAST INDEX"};
 
+static void number_cell(char cell[64], const struct rdc_member *m,
+			uint64_t v)
+{
+	if (m->reachable)
+		snprintf(cell, 64, "%" PRIu64, v);
+	else
+		snprintf(cell, 64, "-");
+}
+
 static void member_cells(const struct rdc_member *m, char cells[NCOLS][64])
 {
 	snprintf(cells[COL_ID], 64, "%" PRIu64, m->id);
@@ -468,10 +477,11 @@ static void member_cells(const struct rdc_member *m, char cells[NCOLS][64])
 	snprintf(cells[COL_REACH], 64, "%s", m->reachable ? "yes" : "no");
 	snprintf(cells[COL_ROLE], 64, "%s", m->role);
 	snprintf(cells[COL_STATE], 64, "%s", m->state);
-	snprintf(cells[COL_TERM], 64, "%" PRIu64, m->term);
-	snprintf(cells[COL_COMMIT], 64, "%" PRIu64, m->commit_index);
-	snprintf(cells[COL_APPLIED], 64, "%" PRIu64, m->applied_index);
-	snprintf(cells[COL_LAST], 64, "%" PRIu64, m->last_index);
+	/* The numbers of a member nobody could reach are not known. */
+	number_cell(cells[COL_TERM], m, m->term);
+	number_cell(cells[COL_COMMIT], m, m->commit_index);
+	number_cell(cells[COL_APPLIED], m, m->applied_index);
+	number_cell(cells[COL_LAST], m, m->last_index);
 }
 
 static void print_row(const char *mark, char cells[NCOLS][64],

@@ -115,6 +115,10 @@ static int begin(rdc_client *c, struct call *call, struct rdc_meta *meta)
 		return RDC_INVALID;
 	if (c->failed)
 		return c->errcode == RDC_OK ? RDC_INVALID : c->errcode;
+	/* The loop sleeps between calls: let it notice a connection the
+	 * server closed meanwhile, or the next write would be sent into it and
+	 * come back RDC_UNCERTAIN for no reason. */
+	uv_run(&c->loop, UV_RUN_NOWAIT);
 	return RDC_OK;
 }
 

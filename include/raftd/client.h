@@ -119,7 +119,8 @@ struct rdc_kv {
  * ("" when the server did not send the field). role is "voter", "standby" or
  * "spare"; state is "leader", "follower", "candidate", "unavailable" or
  * "unknown" (other values may appear in newer servers: print them as they
- * are). reachable is 1 when the answering node could reach this member. */
+ * are). reachable is 1 when the answering node could reach this member;
+ * the numbers of a member it could not reach are not known and read 0. */
 struct rdc_member {
 	uint64_t id;
 	const char *raft_addr;
@@ -148,10 +149,11 @@ typedef struct rdc_client rdc_client;
  * where host is an IPv4 literal or "localhost". Nothing is connected yet:
  * the first call finds the leader. opts may be NULL.
  *
- * Returns NULL only when memory runs out. When endpoints or opts are invalid
- * the handle is still returned, in a failed state: rdc_errcode() is
- * RDC_INVALID, rdc_errmsg() says why, and every call on it returns
- * RDC_INVALID. Either way the caller releases it with rdc_close(). */
+ * Returns NULL only when memory runs out. Otherwise the handle may be in a
+ * failed state: rdc_errcode() is then RDC_INVALID (bad endpoint list or
+ * options) or RDC_NOMEM (no event loop could be created), rdc_errmsg() says
+ * why, and every call on it returns that status. Either way the caller
+ * releases it with rdc_close(). */
 rdc_client *rdc_open(const char *endpoints, const struct rdc_options *opts);
 
 /* Close the connections and free c. Safe with NULL. */
@@ -261,7 +263,8 @@ typedef void (*rdc_async_cb)(rdc_async_req *req, int status,
 typedef void (*rdc_async_close_cb)(void *data);
 
 /* Create a handle bound to loop (which must outlive it). Endpoints and
- * options as for rdc_open. Returns NULL only when memory runs out; a handle
+ * options as for rdc_open. Returns NULL only when memory runs out or loop is
+ * NULL; a handle
  * with invalid endpoints or options is returned in a failed state
  * (rdc_async_errcode() is RDC_INVALID; submissions return RDC_INVALID).
  * Every handle returned must be closed with rdc_async_close(). While it has

@@ -232,13 +232,21 @@ static void decode_replies(void **state)
 	assert_int_equal(res.reply.members[0].reachable, 1);
 	rdc__result_free(&res);
 
+	/* An unreachable member's numbers are "-": unknown, read as 0. */
+	rdc__result_init(&res);
+	assert_int_equal(decode(RDC__OP_STATUS, ENV("*1\r\n*6\r\n$2\r\nid\r\n$1\r\n3\r\n$4\r\nterm\r\n$1\r\n-\r\n$9\r\nreachable\r\n$2\r\nno\r\n", 3, 10), &res, &r), RDC_OK);
+	assert_int_equal(res.reply.members[0].id, 3);
+	assert_int_equal(res.reply.members[0].term, 0);
+	assert_int_equal(res.reply.members[0].reachable, 0);
+	rdc__result_free(&res);
+
 	/* Wrong shapes are protocol errors, never crashes. */
 	rdc__result_init(&res);
 	assert_int_equal(decode(RDC__OP_GET, ENV("*2\r\n$1\r\nx\r\n:1\r\n", 1, 1), &res, &r), RDC_PROTOCOL);
 	assert_int_equal(decode(RDC__OP_PUT, ENV(":7\r\n", 1, 1), &res, &r), RDC_PROTOCOL);
 	assert_int_equal(decode(RDC__OP_LIST, ENV("*1\r\n*3\r\n$1\r\na\r\n$1\r\n1\r\n:5\r\n", 1, 1), &res, &r), RDC_PROTOCOL);
 	assert_int_equal(decode(RDC__OP_STATUS, ENV("*1\r\n*1\r\n$2\r\nid\r\n", 1, 1), &res, &r), RDC_PROTOCOL);
-	assert_int_equal(decode(RDC__OP_STATUS, ENV("*1\r\n*2\r\n$2\r\nid\r\n$2\r\nxx\r\n", 1, 1), &res, &r), RDC_PROTOCOL);
+	assert_int_equal(decode(RDC__OP_STATUS, ENV("*1\r\n*2\r\n$2\r\nid\r\n*0\r\n", 1, 1), &res, &r), RDC_PROTOCOL);
 	assert_int_equal(decode(RDC__OP_PUT, "*3\r\n:1\r\n:-1\r\n:1\r\n", &res, &r), -1);
 	assert_int_equal(decode(RDC__OP_PUT, "*2\r\n:1\r\n:1\r\n", &res, &r), -1);
 	assert_null(res.block);
@@ -350,6 +358,25 @@ static void write_is_uncertain_when_connection_drops(void **state)
 	/* Give a (wrong) resend time to arrive: it must not. */
 	usleep(200 * 1000);
 	assert_int_equal(fake_count(f, 0), 1);
+	rdc_close(c);
+}
+
+static void idle_connection_closed_by_server_is_not_uncertain(void **state)
+{
+	struct fake *f = *state;
+	struct rdc_meta meta;
+	rdc_client *c;
+
+	/* The server closes the connection after answering (a restart): the
+	 * next write must go on a new connection, not into the dead one. */
+	script(f, 0, 2, FAKE_REPLY_CLOSE, ENV(ONE, 1, 1),
+	       FAKE_REPLY, ENV(ONE, 1, 2));
+	c = client(fake_addr(f, 0), 2000);
+	assert_int_equal(rdc_put(c, "k", 1, "a", 1, 0, NULL), RDC_OK);
+	usleep(100 * 1000);
+	assert_int_equal(rdc_put(c, "k", 1, "b", 1, 0, &meta), RDC_OK);
+	assert_int_equal(meta.index, 2);
+	assert_int_equal(fake_conns(f, 0), 2);
 	rdc_close(c);
 }
 
@@ -721,6 +748,7 @@ int main(void)
 		NET(tryagain_and_busy_are_retried),
 		NET(refused_endpoint_is_skipped),
 		NET(write_is_uncertain_when_connection_drops),
+		NET(idle_connection_closed_by_server_is_not_uncertain),
 		NET(read_is_retried_when_connection_drops),
 		NET(server_uncertain_is_uncertain),
 		NET(bad_request_is_not_retried),

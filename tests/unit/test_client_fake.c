@@ -146,6 +146,10 @@ static bool answer(struct fake *f, struct fconn *c, const struct resp_req *req)
 		send_all(c->fd, c->held.data, c->held.len);
 		buf_reset(&c->held);
 		return true;
+	case FAKE_REPLY_CLOSE:
+		send_all(c->fd, reply, strlen(reply));
+		conn_drop(c);
+		return false;
 	case FAKE_CLOSE:
 		conn_drop(c);
 		return false;

@@ -19,6 +19,7 @@ enum fake_action {
 	FAKE_REPLY,  /* send held replies, then this one */
 	FAKE_HOLD,   /* keep this reply until the next FAKE_REPLY */
 	FAKE_CLOSE,  /* close the connection without answering */
+	FAKE_REPLY_CLOSE, /* answer, then close the connection */
 	FAKE_SILENT  /* never answer (the connection stays open) */
 };
 
