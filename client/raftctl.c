@@ -79,7 +79,7 @@ static const char *const usage_text =
 	"Options:\n"
 	"  -e, --endpoints LIST   host:port[,host:port...] (default: $RAFTD_ENDPOINTS,\n"
 	"                         else " DEFAULT_ENDPOINTS ")\n"
-	"  -t, --timeout SECONDS  give up after this long, retries included (default 5)\n"
+	"  -t, --timeout SECONDS  per request, retries included (default 5)\n"
 	"  -j, --json             machine-readable output on stdout\n"
 	"  -v, --verbose          more detail (get: create/mod index, term, index)\n"
 	"      --nx, --xx         put conditions\n"
@@ -636,6 +636,17 @@ static int add_positional(struct cli *cli, char *arg)
 	return EXIT_OK;
 }
 
+/* What getopt_long rejected: opt is ':' (a value is missing) or '?'. */
+static int bad_option(int opt, const char *arg)
+{
+	char shortopt[3] = {'-', (char)optopt, '\0'};
+	const char *name = optopt > 0 && optopt < 256 ? shortopt : arg;
+
+	if (opt == ':')
+		return usage_error("option '%s' needs a value", name);
+	return usage_error("unknown option '%s'", name);
+}
+
 /* getopt_long stops at each non-option ("+"), which is collected here, so
  * options may follow the command and negative numbers stay arguments. */
 static int parse_args(struct cli *cli, int argc, char **argv)
@@ -643,6 +654,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	optind = 1;
+	opterr = 0; /* bad_option says it, with a pointer to --help */
 	while (rc == EXIT_OK && optind < argc) {
 		char *arg = argv[optind];
 		int opt;
@@ -657,9 +669,12 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 			optind++;
 			continue;
 		}
-		opt = getopt_long(argc, argv, "+e:t:jvn:hV", long_options, NULL);
+		opt = getopt_long(argc, argv, "+:e:t:jvn:hV", long_options,
+				  NULL);
 		if (opt == -1)
 			break;
+		if (opt == ':' || opt == '?')
+			return bad_option(opt, argv[optind - 1]);
 		rc = apply_option(cli, opt);
 	}
 	return rc;

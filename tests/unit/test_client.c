@@ -397,6 +397,29 @@ static void read_is_retried_when_connection_drops(void **state)
 	rdc_close(c);
 }
 
+static void garbage_reply_breaks_only_the_connection(void **state)
+{
+	struct fake *f = *state;
+	struct rdc_kv *kv;
+	rdc_client *c;
+
+	/* A reply that is not RESP: the stream cannot be trusted any more, so
+	 * the connection goes; the read is retried on a new one, the write
+	 * (already sent) is uncertain. */
+	script(f, 0, 3, FAKE_REPLY, "!bogus\r\n",
+	       FAKE_REPLY, ENV("*3\r\n$1\r\nv\r\n:1\r\n:1\r\n", 1, 1),
+	       FAKE_REPLY, "*3\r\n:1\r\n:abc\r\n");
+	c = client(fake_addr(f, 0), 2000);
+	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_OK);
+	assert_string_equal(kv->value, "v");
+	rdc_free(kv);
+	assert_int_equal(rdc_put(c, "k", 1, "w", 1, 0, NULL), RDC_UNCERTAIN);
+	assert_non_null(strstr(rdc_errmsg(c), "protocol error"));
+	assert_int_equal(fake_count(f, 0), 3);
+	assert_int_equal(fake_conns(f, 0), 2);
+	rdc_close(c);
+}
+
 static void server_uncertain_is_uncertain(void **state)
 {
 	struct fake *f = *state;
@@ -750,6 +773,7 @@ int main(void)
 		NET(write_is_uncertain_when_connection_drops),
 		NET(idle_connection_closed_by_server_is_not_uncertain),
 		NET(read_is_retried_when_connection_drops),
+		NET(garbage_reply_breaks_only_the_connection),
 		NET(server_uncertain_is_uncertain),
 		NET(bad_request_is_not_retried),
 		NET(stale_term_is_refused),
