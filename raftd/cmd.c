@@ -69,6 +69,27 @@ void rd_cmd_envelope_tail(struct buf *out, uint64_t term, uint64_t index)
 	resp_w_int(out, (long long)index);
 }
 
+void rd_cmd_read_envelope_head(struct rd_req *req)
+{
+	resp_w_array(&req->out, req->read_mode == RD_READ_LINEARIZABLE ? 3 : 5);
+}
+
+void rd_cmd_read_envelope_tail(struct rd_req *req, uint64_t term, uint64_t index)
+{
+	struct rd_node *n = rd_req_node(req);
+	struct raft *r = &n->raft;
+	uint64_t lag, contact = 0;
+
+	rd_cmd_envelope_tail(&req->out, term, index);
+	if (req->read_mode == RD_READ_LINEARIZABLE)
+		return;
+	lag = r->commit_index > index ? r->commit_index - index : 0;
+	if (raft_state(r) != RAFT_LEADER)
+		contact = r->io->time(r->io) - r->election_timer_start;
+	resp_w_int(&req->out, (long long)lag);
+	resp_w_int(&req->out, (long long)contact);
+}
+
 void rd_cmd_reply_status(struct rd_req *req, int status, uint64_t term)
 {
 	struct rd_node *n = rd_req_node(req);
@@ -230,6 +251,7 @@ static void cmd_digest(struct rd_req *req, size_t argc, const struct resp_arg *a
 
 static void cmd_read_keys(struct rd_req *req, size_t argc, const struct resp_arg *argv)
 {
+	req->read_mode = req->conn->readonly ? RD_READ_STALE : RD_READ_LINEARIZABLE;
 	for (size_t i = 1; i < argc; i++)
 		if (!rd_cmd_check_key(req, &argv[i])) {
 			rd_req_done(req);
@@ -240,7 +262,36 @@ static void cmd_read_keys(struct rd_req *req, size_t argc, const struct resp_arg
 
 static void cmd_read_any(struct rd_req *req, size_t argc, const struct resp_arg *argv)
 {
+	req->read_mode = req->conn->readonly ? RD_READ_STALE : RD_READ_LINEARIZABLE;
 	rd_cmd_submit_read(req, argc, argv);
+}
+
+/* RD.GET / RD.LIST: an optional trailing consistency mode. */
+static void cmd_read_moded(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	argc = rd_cmd_read_mode(req, argc, argv);
+	if (argc == 0)
+		return;
+	if (req->cmd->exec == rd_exec_rd_get && argc != 2) {
+		resp_w_error(&req->out, "ERR syntax error: RD.GET key "
+			     "[LINEARIZABLE | SESSION index | STALE]");
+		rd_req_done(req);
+		return;
+	}
+	if (!rd_cmd_check_key(req, &argv[1])) {
+		rd_req_done(req);
+		return;
+	}
+	rd_cmd_submit_read(req, argc, argv);
+}
+
+/* READONLY / READWRITE: as in Redis Cluster, let plain reads on this
+ * connection be served by any node from its local state (stale reads). */
+static void cmd_readonly(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	req->conn->readonly = toupper((unsigned char)argv[0].p[4]) == 'O';
+	resp_w_simple(&req->out, "OK");
+	rd_req_done(req);
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -269,12 +320,14 @@ static const struct rd_cmd cmd_table[] = {
 	{"RD.CASIDX", 4, rd_cmd_casidx, rd_reply_env_flag, NULL},
 	{"RD.DEL", -2, rd_cmd_del, rd_reply_env_int, NULL},
 	{"RD.DIGEST", 1, cmd_digest, NULL, NULL},
-	{"RD.GET", 2, cmd_read_keys, NULL, rd_exec_rd_get},
+	{"RD.GET", -2, cmd_read_moded, NULL, rd_exec_rd_get},
 	{"RD.INCRBY", 3, rd_cmd_incr, rd_reply_env_int, NULL},
-	{"RD.LIST", -2, cmd_read_any, NULL, rd_exec_rd_list},
+	{"RD.LIST", -2, cmd_read_moded, NULL, rd_exec_rd_list},
 	{"RD.NODEINFO", 1, cmd_nodeinfo, NULL, NULL},
 	{"RD.PUT", -3, rd_cmd_set, rd_reply_env_flag, NULL},
 	{"RD.STATUS", 1, cmd_rd_status, NULL, NULL},
+	{"READONLY", 1, cmd_readonly, NULL, NULL},
+	{"READWRITE", 1, cmd_readonly, NULL, NULL},
 	{"SELECT", 2, cmd_select, NULL, NULL},
 	{"SET", -3, rd_cmd_set, rd_reply_set, NULL},
 	{"SETNX", 3, rd_cmd_setnx, rd_reply_flag, NULL},

@@ -28,6 +28,11 @@ int rd_cmd_parse_i64(const struct resp_arg *a, int64_t *out);
 /* Write the RD.* envelope head: *3 then the caller writes <result>, then
  * rd_cmd_envelope_tail writes :term :index. */
 void rd_cmd_envelope_tail(struct buf *out, uint64_t term, uint64_t index);
+/* A read's envelope: *3 for linearizable reads, *5 (adding the entries this
+ * node's applied index lags its known commit index, and the milliseconds
+ * since it last heard from a leader) for session and stale reads. */
+void rd_cmd_read_envelope_head(struct rd_req *req);
+void rd_cmd_read_envelope_tail(struct rd_req *req, uint64_t term, uint64_t index);
 
 /* cmd_write.c */
 void rd_cmd_submit_write(struct rd_req *req, uint8_t op, uint8_t flags,
@@ -48,6 +53,9 @@ void rd_reply_flag(struct rd_req *, const struct fsm_result *, uint64_t);
 
 /* cmd_read.c */
 void rd_cmd_submit_read(struct rd_req *req, size_t argc, const struct resp_arg *argv);
+/* Strip a trailing LINEARIZABLE | STALE | SESSION <index> from argv, setting
+ * req's mode; returns the new argc, or 0 after replying with an error. */
+size_t rd_cmd_read_mode(struct rd_req *req, size_t argc, const struct resp_arg *argv);
 void rd_exec_get(struct rd_req *, uint64_t, uint64_t);
 void rd_exec_mget(struct rd_req *, uint64_t, uint64_t);
 void rd_exec_exists(struct rd_req *, uint64_t, uint64_t);

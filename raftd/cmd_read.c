@@ -20,9 +20,44 @@ static void read_done(void *arg, int status, uint64_t term, uint64_t index)
 
 	if (status == RD_OK)
 		req->cmd->exec(req, term, index);
+	else if (status == RD_ELAGGING)
+		resp_w_error(&req->out, "TRYAGAIN this node has applied index %llu, "
+			     "behind the session's %llu; retry, or read from the leader",
+			     (unsigned long long)index,
+			     (unsigned long long)req->min_index);
 	else
 		rd_cmd_reply_status(req, status, term);
 	rd_req_done(req);
+}
+
+size_t rd_cmd_read_mode(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	const struct resp_arg *last = &argv[argc - 1];
+	int64_t idx;
+
+	req->read_mode = req->conn->readonly ? RD_READ_STALE : RD_READ_LINEARIZABLE;
+	req->min_index = 0;
+	if (argc >= 3 && last->len == 5 && strncasecmp(last->p, "STALE", 5) == 0) {
+		req->read_mode = RD_READ_STALE;
+		return argc - 1;
+	}
+	if (argc >= 3 && last->len == 12 && strncasecmp(last->p, "LINEARIZABLE", 12) == 0) {
+		req->read_mode = RD_READ_LINEARIZABLE;
+		return argc - 1;
+	}
+	if (argc >= 4 && argv[argc - 2].len == 7 &&
+	    strncasecmp(argv[argc - 2].p, "SESSION", 7) == 0) {
+		if (rd_cmd_parse_i64(last, &idx) != 0 || idx < 0) {
+			resp_w_error(&req->out, "ERR SESSION takes the highest log index "
+				     "the client has seen (a non-negative integer)");
+			rd_req_done(req);
+			return 0;
+		}
+		req->read_mode = RD_READ_SESSION;
+		req->min_index = (uint64_t)idx;
+		return argc - 2;
+	}
+	return argc;
 }
 
 void rd_cmd_submit_read(struct rd_req *req, size_t argc, const struct resp_arg *argv)
@@ -30,10 +65,30 @@ void rd_cmd_submit_read(struct rd_req *req, size_t argc, const struct resp_arg *
 	struct rd_node *n = rd_req_node(req);
 	int rv;
 
+	if (n->cfg->unsafe_read_without_barrier || req->read_mode == RD_READ_STALE) {
+		/* Served at once from local state: the arguments are lent to
+		 * the request for the duration of exec, not copied. */
+		struct resp_arg *owned = req->argv;
+
+		req->argc = argc;
+		req->argv = (struct resp_arg *)argv;
+		req->cmd->exec(req, n->raft.current_term, raft_last_applied(&n->raft));
+		req->argv = owned;
+		req->argc = 0;
+		rd_req_done(req);
+		return;
+	}
 	if (rd_req_keep_args(req, argc, argv) != 0)
 		rv = RD_ENOMEM;
+	else if (req->read_mode == RD_READ_SESSION)
+		rv = rd_read_wait_applied(n, req->min_index, n->cfg->max_read_wait_ms,
+					  read_done, req);
 	else
 		rv = rd_read_submit(n, read_done, req);
+	if (rv == RD_ELAGGING) {
+		read_done(req, rv, n->raft.current_term, raft_last_applied(&n->raft));
+		return;
+	}
 	if (rv != RD_OK) {
 		rd_cmd_reply_status(req, rv, n->raft.current_term);
 		rd_req_done(req);
@@ -97,7 +152,7 @@ void rd_exec_rd_get(struct rd_req *req, uint64_t term, uint64_t index)
 {
 	struct fsm_kv kv;
 
-	resp_w_array(&req->out, 3);
+	rd_cmd_read_envelope_head(req);
 	if (fsm_get(read_fsm(req), req->argv[1].p, req->argv[1].len, &kv)) {
 		resp_w_array(&req->out, 3);
 		resp_w_bulk(&req->out, kv.val, kv.vlen);
@@ -106,7 +161,7 @@ void rd_exec_rd_get(struct rd_req *req, uint64_t term, uint64_t index)
 	} else {
 		resp_w_nil(&req->out);
 	}
-	rd_cmd_envelope_tail(&req->out, term, index);
+	rd_cmd_read_envelope_tail(req, term, index);
 }
 
 /* ---- LIST prefix [LIMIT n] [AFTER key] ------------------------------------ */
@@ -184,11 +239,11 @@ static void list_run(struct rd_req *req, uint64_t term, uint64_t index, bool env
 		 la.after ? la.after->p : NULL, la.after ? la.after->len : 0,
 		 la.limit, list_visit, &w);
 	if (envelope)
-		resp_w_array(&req->out, 3);
+		rd_cmd_read_envelope_head(req);
 	resp_w_array(&req->out, (long long)(envelope ? w.count : 2 * w.count));
 	buf_append(&req->out, w.items.data, w.items.len);
 	if (envelope)
-		rd_cmd_envelope_tail(&req->out, term, index);
+		rd_cmd_read_envelope_tail(req, term, index);
 	buf_free(&w.items);
 }
 

@@ -22,7 +22,7 @@ enum {
 	OPT_ID = 256, OPT_DATA_DIR, OPT_MEMBER, OPT_CONFIG, OPT_ELECTION,
 	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
-	OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION
+	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_HELP, OPT_VERSION
 };
 
 static const struct option cfg_options[] = {
@@ -40,6 +40,8 @@ static const struct option cfg_options[] = {
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"max-read-wait", required_argument, NULL, OPT_MAX_READ_WAIT},
+	{"unsafe-read-without-barrier", no_argument, NULL, OPT_UNSAFE_READS},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -69,6 +71,12 @@ static const char cfg_usage[] =
 "  --max-request BYTES       largest request (default 4194304)\n"
 "  --max-conns N             most client connections (default 10000)\n"
 "  --max-pending N           most unanswered requests per connection (default 1024)\n"
+"  --max-read-wait MS        how long a session read waits for this node to\n"
+"                            catch up before answering TRYAGAIN (default 1000)\n"
+"Known-bad modes (UNSAFE: only to prove that fault tests catch them):\n"
+"  --unsafe-read-without-barrier\n"
+"                            serve every read at once from local state on any\n"
+"                            node: stale reads become possible\n"
 "Other:\n"
 "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 "  --help, --version\n";
@@ -88,6 +96,7 @@ static void cfg_defaults(struct rd_config *cfg)
 	cfg->max_conns = 10000;
 	cfg->max_batch_bytes = 1024 * 1024;
 	cfg->max_inflight_batches = 64;
+	cfg->max_read_wait_ms = 1000;
 	cfg->log_level = RD_LOG_INFO;
 }
 
@@ -229,6 +238,11 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 		return cfg_set_uint(name, val, 1, 1000000, &cfg->max_conns);
 	case OPT_MAX_PENDING:
 		return cfg_set_size(name, val, 1, 1u << 20, &cfg->max_pending_per_conn);
+	case OPT_MAX_READ_WAIT:
+		return cfg_set_uint(name, val, 0, 600000, &cfg->max_read_wait_ms);
+	case OPT_UNSAFE_READS:
+		cfg->unsafe_read_without_barrier = 1;
+		return 0;
 	case OPT_LOG_LEVEL:
 		lvl = rd_log_level_parse(val);
 		if (lvl < 0)
@@ -330,7 +344,7 @@ int rd_config_parse(struct rd_config *cfg, int argc, char **argv)
 				return cfg_error("option '%s' needs a value", bad);
 			return cfg_error("unknown option '%s'", bad);
 		}
-		if (cfg_apply(cfg, opt, cfg_options[opt - OPT_ID].name, optarg) != 0)
+		if (cfg_apply(cfg, opt, cfg_options[opt - OPT_ID].name, optarg ? optarg : "") != 0)
 			return -1;
 	}
 	if (optind < argc)

@@ -34,7 +34,11 @@ struct rd_config {
 	unsigned max_conns;
 	unsigned max_batch_bytes;
 	unsigned max_inflight_batches;
+	unsigned max_read_wait_ms;    /* session reads wait at most this */
 	int log_level;
+	/* Known-bad mode for proving the fault tests bite: serve every read at
+	 * once from this node's local state, with no barrier and no redirect. */
+	int unsafe_read_without_barrier;
 };
 
 /* Fill cfg from argv (and a --config file, whose "name = value" lines take

@@ -32,6 +32,15 @@ struct rd_req {
 	struct buf argmem;
 	size_t argv_cap;
 	void *op;             /* handler-private state (status.c) */
+	uint8_t read_mode;    /* enum rd_read_mode */
+	uint64_t min_index;   /* session reads */
+};
+
+/* How a read is served (docs/consistency.md). */
+enum rd_read_mode {
+	RD_READ_LINEARIZABLE, /* leader, after a barrier */
+	RD_READ_SESSION,      /* any node, once it applied min_index */
+	RD_READ_STALE         /* any node, at once, lag shown */
 };
 
 struct rd_conn {
@@ -58,6 +67,7 @@ struct rd_conn {
 	bool closing;                  /* uv_close called */
 	bool handle_closed;
 	bool quit;                     /* close once replies are sent */
+	bool readonly;                 /* READONLY: plain reads are stale reads */
 	char peer[64];
 };
 

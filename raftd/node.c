@@ -84,6 +84,8 @@ static void node_check_cb(uv_check_t *h)
 		node_monitor(n);
 		rd_write_flush(n);
 		rd_read_flush(n);
+		if (n->reader.n_applied_waits)
+			rd_read_check_waits(n);
 	}
 	rd_server_flush(n);
 }
@@ -225,20 +227,23 @@ err_fsm:
 
 int rd_node_start(struct rd_node *n)
 {
-	int rv = raft_start(&n->raft);
+	int rv;
 
+	/* Every handle rd_node_stop closes exists before anything can fail. */
+	rd_read_init(n);
+	uv_check_init(n->loop, &n->check);
+	n->check.data = n;
+	uv_signal_init(n->loop, &n->sigterm);
+	uv_signal_init(n->loop, &n->sigint);
+	n->sigterm.data = n->sigint.data = n;
+	rv = raft_start(&n->raft);
 	if (rv != 0) {
 		rd_error("raft_start: %s", raft_errmsg(&n->raft));
 		return -1;
 	}
 	if (rd_server_start(n) != 0)
 		return -1;
-	uv_check_init(n->loop, &n->check);
-	n->check.data = n;
 	uv_check_start(&n->check, node_check_cb);
-	uv_signal_init(n->loop, &n->sigterm);
-	uv_signal_init(n->loop, &n->sigint);
-	n->sigterm.data = n->sigint.data = n;
 	uv_signal_start(&n->sigterm, node_signal_cb, SIGTERM);
 	uv_signal_start(&n->sigint, node_signal_cb, SIGINT);
 	rd_info("raft on %s, clients on %s, data in %s", n->cfg->self->raft_addr,
@@ -266,5 +271,6 @@ void rd_node_stop(struct rd_node *n)
 	rd_server_close(n);
 	rd_write_abort_open(n, RD_ESHUTDOWN);
 	rd_read_abort_waiting(n, RD_ESHUTDOWN);
+	rd_read_close(n);
 	raft_close(&n->raft, node_raft_closed);
 }

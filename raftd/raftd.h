@@ -31,7 +31,9 @@ enum rd_status {
 	RD_EBUSY,       /* not proposed: too many proposals in flight */
 	RD_ENOMEM,      /* not proposed: out of memory */
 	RD_ETOOLARGE,   /* not proposed: command over the hard limits */
-	RD_ESHUTDOWN    /* not proposed: the node is shutting down */
+	RD_ESHUTDOWN,   /* not proposed: the node is shutting down */
+	RD_ELAGGING     /* session read: this node has not applied the index
+			   the client has seen, within the wait bound */
 };
 
 struct rd_node;
@@ -79,8 +81,13 @@ typedef void (*rd_read_cb)(void *arg, int status, uint64_t term,
 struct rd_read;
 struct rd_barrier;
 
+struct rd_wait;
+
 struct rd_reader {
 	struct rd_read *waiting, *waiting_tail; /* arrived, no barrier yet */
+	struct rd_wait *applied_waits;           /* session reads waiting */
+	unsigned n_applied_waits;
+	uv_timer_t wait_timer;
 	unsigned n_waiting;
 	struct rd_barrier *inflight;             /* proposed barriers */
 	unsigned n_inflight;
@@ -91,6 +98,15 @@ struct rd_reader {
 int rd_read_submit(struct rd_node *n, rd_read_cb cb, void *arg);
 void rd_read_flush(struct rd_node *n);
 void rd_read_abort_waiting(struct rd_node *n, int status);
+/* Session reads: call cb once this node has applied min_index (at once,
+ * from inside this call, when it already has), or with RD_ELAGGING after
+ * wait_ms. */
+int rd_read_wait_applied(struct rd_node *n, uint64_t min_index, unsigned wait_ms,
+			 rd_read_cb cb, void *arg);
+/* Serve session reads whose index has been applied (each iteration). */
+void rd_read_check_waits(struct rd_node *n);
+void rd_read_init(struct rd_node *n);
+void rd_read_close(struct rd_node *n);
 /* Propose a barrier with no read behind it: a new leader's first entry of
  * its own term, which commits every entry before it. */
 void rd_read_leader_barrier(struct rd_node *n);
@@ -104,6 +120,7 @@ struct rd_server {
 	struct rd_conn *conns;      /* all open connections */
 	struct rd_conn *dirty;      /* connections with output to send */
 	unsigned n_conns;
+	bool listening;              /* listener initialised */
 	bool closing;
 };
 

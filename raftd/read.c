@@ -164,3 +164,89 @@ void rd_read_leader_barrier(struct rd_node *n)
 	if (rv != RD_OK)
 		rd_warn("could not propose the new leader's first barrier (%d)", rv);
 }
+
+/* ---- session reads: wait until this node has applied an index ------------ */
+
+struct rd_wait {
+	rd_read_cb cb;
+	void *arg;
+	uint64_t min_index;
+	uint64_t deadline;   /* uv_now() ms */
+	struct rd_wait *next;
+};
+
+static void read_wait_timer_cb(uv_timer_t *t)
+{
+	rd_read_check_waits(t->data);
+}
+
+void rd_read_init(struct rd_node *n)
+{
+	uv_timer_init(n->loop, &n->reader.wait_timer);
+	n->reader.wait_timer.data = n;
+}
+
+void rd_read_close(struct rd_node *n)
+{
+	struct rd_reader *rr = &n->reader;
+	struct rd_wait *w;
+
+	while ((w = rr->applied_waits) != NULL) {
+		rr->applied_waits = w->next;
+		w->cb(w->arg, RD_ESHUTDOWN, n->raft.current_term, 0);
+		free(w);
+	}
+	rr->n_applied_waits = 0;
+	uv_close((uv_handle_t *)&rr->wait_timer, NULL);
+}
+
+int rd_read_wait_applied(struct rd_node *n, uint64_t min_index, unsigned wait_ms,
+			 rd_read_cb cb, void *arg)
+{
+	struct rd_reader *rr = &n->reader;
+	struct rd_wait *w;
+
+	if (n->closing)
+		return RD_ESHUTDOWN;
+	if (raft_last_applied(&n->raft) >= min_index) {
+		cb(arg, RD_OK, n->raft.current_term, raft_last_applied(&n->raft));
+		return RD_OK;
+	}
+	if (wait_ms == 0)
+		return RD_ELAGGING;
+	w = malloc(sizeof *w);
+	if (w == NULL)
+		return RD_ENOMEM;
+	w->cb = cb;
+	w->arg = arg;
+	w->min_index = min_index;
+	w->deadline = uv_now(n->loop) + wait_ms;
+	w->next = rr->applied_waits;
+	rr->applied_waits = w;
+	if (rr->n_applied_waits++ == 0)
+		uv_timer_start(&rr->wait_timer, read_wait_timer_cb, 20, 20);
+	return RD_OK;
+}
+
+void rd_read_check_waits(struct rd_node *n)
+{
+	struct rd_reader *rr = &n->reader;
+	struct rd_wait **pp = &rr->applied_waits, *w;
+	uint64_t applied = raft_last_applied(&n->raft), now = uv_now(n->loop);
+
+	while ((w = *pp) != NULL) {
+		int status = w->min_index <= applied ? RD_OK
+			     : now >= w->deadline ? RD_ELAGGING : -1;
+
+		if (status < 0) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		rr->n_applied_waits--;
+		w->cb(w->arg, status, n->raft.current_term, applied);
+		free(w);
+	}
+	if (rr->n_applied_waits == 0)
+		uv_timer_stop(&rr->wait_timer);
+}

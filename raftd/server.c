@@ -35,12 +35,12 @@ int rd_server_start(struct rd_node *n)
 		return -1;
 	}
 	s->listener.data = n;
+	s->listening = true;
 	rv = uv_tcp_bind(&s->listener, (const struct sockaddr *)&sa, 0);
 	if (rv == 0)
 		rv = uv_listen((uv_stream_t *)&s->listener, 511, server_connection_cb);
 	if (rv != 0) {
 		rd_error("cannot listen for clients on %s: %s", addr, uv_strerror(rv));
-		uv_close((uv_handle_t *)&s->listener, NULL);
 		return -1;
 	}
 	return 0;
@@ -64,7 +64,10 @@ void rd_server_close(struct rd_node *n)
 
 	s->closing = true;
 	s->dirty = NULL;
-	uv_close((uv_handle_t *)&s->listener, NULL);
+	if (s->listening) {
+		s->listening = false;
+		uv_close((uv_handle_t *)&s->listener, NULL);
+	}
 	while (s->conns != NULL)
 		rd_conn_close(s->conns);
 }
