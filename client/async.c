@@ -167,6 +167,51 @@ static void finish_unavailable(rdc_async_req *r)
 	       r->last_err[0] ? r->last_err : "no connection established");
 }
 
+/* c does not lead (any more), or stopped answering: send nothing new there. */
+static void retire(rdc_async *a, struct rdc__conn *c)
+{
+	if (a->cur == c)
+		a->cur = NULL;
+	if (a->have_leader && rdc__addr_equal(&a->leader, &c->addr))
+		a->have_leader = false;
+}
+
+/* A connection that is no longer current closes once every request left in
+ * it is finished (answered, or past its deadline and waiting only for a
+ * reply to drop). conn.c does not know which are finished, so this looks
+ * into its queues. */
+static bool conn_has_live(const struct rdc__conn *c)
+{
+	const struct rdc__list *heads[2] = {&c->waiting, &c->inflight};
+
+	for (int i = 0; i < 2; i++)
+		for (const struct rdc__list *n = heads[i]->next; n != heads[i];
+		     n = n->next) {
+			const struct rdc__pend *p =
+				rdc__container_of(n, struct rdc__pend, link);
+
+			if (!rdc__container_of(p, rdc_async_req, pend)->done)
+				return true;
+		}
+	return false;
+}
+
+static void close_if_drained(rdc_async *a, struct rdc__conn *c)
+{
+	struct rdc__pend *p;
+	bool sent;
+
+	if (c == a->cur || c->state == RDC__CLOSING || conn_has_live(c))
+		return;
+	while ((p = rdc__conn_take(c, &sent)) != NULL) {
+		rdc_async_req *r = rdc__container_of(p, rdc_async_req, pend);
+
+		r->conn = NULL;
+		req_try_free(r);
+	}
+	rdc__conn_close(c);
+}
+
 /* ---- retries ----------------------------------------------------------- */
 
 static void on_req_timer(uv_timer_t *t)
@@ -178,6 +223,11 @@ static void on_req_timer(uv_timer_t *t)
 		const char *to = r->conn ? r->conn->addr.text : "";
 
 		if (r->conn != NULL && r->pend.queued) {
+			struct rdc__conn *c = r->conn;
+
+			/* Replies come in order, so everything queued behind
+			 * r is stuck too: send nothing more there. */
+			retire(r->a, c);
 			/* Its bytes are or will be on the wire. */
 			if (r->write)
 				finish(r, RDC_UNCERTAIN, NULL,
@@ -187,6 +237,7 @@ static void on_req_timer(uv_timer_t *t)
 				finish(r, RDC_TIMEOUT, NULL,
 				       "%s: no reply within %u ms", to,
 				       r->a->opts.deadline_ms);
+			close_if_drained(r->a, c);
 			return;
 		}
 		if (r->conn != NULL) {
@@ -265,15 +316,6 @@ static void dispatch(rdc_async_req *r)
 		return;
 	}
 	r->conn = a->cur;
-}
-
-/* c does not lead (any more): send nothing new there. */
-static void retire(rdc_async *a, struct rdc__conn *c)
-{
-	if (a->cur == c)
-		a->cur = NULL;
-	if (a->have_leader && rdc__addr_equal(&a->leader, &c->addr))
-		a->have_leader = false;
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -419,8 +461,7 @@ static void on_conn_reply(struct rdc__conn *c, struct rdc__pend *p,
 		on_error_reply(r, c, v);
 	else
 		on_data_reply(r, c, v);
-	if (c != a->cur && rdc__conn_idle(c))
-		rdc__conn_close(c);
+	close_if_drained(a, c);
 }
 
 static void on_conn_failed(struct rdc__conn *c, const char *why)

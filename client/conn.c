@@ -158,11 +158,6 @@ bool rdc__conn_handed(const struct rdc__conn *c, const struct rdc__pend *p)
 	return p->queued && p->start < c->handed_bytes;
 }
 
-bool rdc__conn_idle(const struct rdc__conn *c)
-{
-	return rdc__list_empty(&c->waiting) && rdc__list_empty(&c->inflight);
-}
-
 /* ---- reading ----------------------------------------------------------- */
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)

@@ -104,9 +104,6 @@ bool rdc__conn_handed(const struct rdc__conn *c, const struct rdc__pend *p);
  * handed to the socket (the server may have seen it). */
 struct rdc__pend *rdc__conn_take(struct rdc__conn *c, bool *sent);
 
-/* No request waiting or in flight. */
-bool rdc__conn_idle(const struct rdc__conn *c);
-
 /* Close the connection; idempotent. Pending requests must have been taken
  * (or be ones the owner has already finished): they get no callback. */
 void rdc__conn_close(struct rdc__conn *c);

@@ -502,6 +502,26 @@ static void read_deadline_is_honoured(void **state)
 	rdc_close(c);
 }
 
+static void timed_out_connection_is_abandoned(void **state)
+{
+	struct fake *f = *state;
+	struct rdc_kv *kv;
+	rdc_client *c;
+
+	/* The first read is never answered. The next must not queue behind
+	 * it on the same connection (replies come in order): it goes on a new
+	 * one and is answered. */
+	script(f, 0, 2, FAKE_SILENT, "",
+	       FAKE_REPLY, ENV("*3\r\n$1\r\nv\r\n:1\r\n:1\r\n", 1, 1));
+	c = client(fake_addr(f, 0), 300);
+	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_TIMEOUT);
+	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_OK);
+	assert_string_equal(kv->value, "v");
+	rdc_free(kv);
+	assert_int_equal(fake_conns(f, 0), 2);
+	rdc_close(c);
+}
+
 static void write_deadline_is_uncertain(void **state)
 {
 	struct fake *f = *state;
@@ -778,6 +798,7 @@ int main(void)
 		NET(bad_request_is_not_retried),
 		NET(stale_term_is_refused),
 		NET(read_deadline_is_honoured),
+		NET(timed_out_connection_is_abandoned),
 		NET(write_deadline_is_uncertain),
 		NET(no_leader_is_unavailable_at_the_deadline),
 		NET(max_attempts_stops_early),
