@@ -6,9 +6,10 @@
  *
  * Connections. New requests go to one current connection (a->cur), opened to
  * the remembered leader or else to the next endpoint in turn. A connection
- * that turns out not to lead (MOVED, TRYAGAIN, a stale term) stops being
- * current; it stays open until its in-flight requests are answered, then
- * closes. Many requests share the current connection (pipelining).
+ * that turns out not to lead (MOVED, TRYAGAIN, a stale term) or stops
+ * answering (a request's deadline passed on it) stops being current; it
+ * stays open until every request in it is finished, then closes. Many
+ * requests share the current connection (pipelining).
  *
  * A request is, at any time, in exactly one of three places: waiting or in
  * flight on a connection (r->conn), backing off (its timer armed for the
