@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -728,6 +729,9 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	int rc;
 
+	/* A server that closes its end must show up as an error from the
+	 * library (and an exit code), not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
 	cli.endpoints = getenv("RAFTD_ENDPOINTS");
 	if (cli.endpoints == NULL || cli.endpoints[0] == '\0')
 		cli.endpoints = DEFAULT_ENDPOINTS;
@@ -744,6 +748,9 @@ int main(int argc, char **argv)
 		return rc;
 	rc = run(&cli, cmd);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* "raftctl list | head" closing the pipe early is no error. */
+		if (errno == EPIPE)
+			return rc;
 		perror("raftctl: writing output");
 		return EXIT_ERROR;
 	}

@@ -18,6 +18,10 @@
  *    the callback runs later, from the loop, exactly once. Requests are
  *    pipelined on one connection and answered in order.
  *
+ * Like any libuv program, a process using this library should ignore SIGPIPE
+ * (signal(SIGPIPE, SIG_IGN)): writing to a connection the server has just
+ * closed otherwise kills it instead of failing the request.
+ *
  * Keys and values are byte strings with explicit lengths; they may contain
  * NUL bytes. Everything the library returns to the caller for keeping is
  * allocated with malloc and released with the matching free function named
