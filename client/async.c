@@ -398,6 +398,22 @@ static void on_stale(rdc_async_req *r, struct rdc__conn *c, uint64_t term)
 		c->addr.text, t, max);
 }
 
+/* A reply of the wrong shape. The server did act on the request, so for a
+ * write the outcome is unknown, not a failure. */
+static void finish_unreadable(rdc_async_req *r, struct rdc__conn *c,
+			      const char *what)
+{
+	const char *op = rdc__op_name(r->op);
+
+	if (r->write)
+		finish(r, RDC_UNCERTAIN, NULL,
+		       "%s: %s to %s; the write may or may not have been applied",
+		       c->addr.text, what, op);
+	else
+		finish(r, RDC_PROTOCOL, NULL, "%s: %s to %s", c->addr.text,
+		       what, op);
+}
+
 static void on_data_reply(rdc_async_req *r, struct rdc__conn *c,
 			  const struct resp_value *v)
 {
@@ -409,9 +425,8 @@ static void on_data_reply(rdc_async_req *r, struct rdc__conn *c,
 	int st;
 
 	if (rdc__envelope(v, &result, &meta) != 0) {
-		finish(r, RDC_PROTOCOL, NULL,
-		       "%s: malformed reply to %s: expected [result :term :index]",
-		       c->addr.text, rdc__op_name(r->op));
+		finish_unreadable(r, c,
+				  "malformed reply: expected [result :term :index]");
 		return;
 	}
 	if (r->op != RDC__OP_STATUS) {
@@ -442,8 +457,8 @@ static void on_data_reply(rdc_async_req *r, struct rdc__conn *c,
 		finish(r, st, &res, "out of memory decoding the reply");
 		break;
 	default:
-		finish(r, st, &res, "%s: %s to %s", c->addr.text, err,
-		       rdc__op_name(r->op));
+		rdc__result_free(&res);
+		finish_unreadable(r, c, err);
 	}
 }
 

@@ -61,17 +61,19 @@ enum rdc_status {
 			  * nothing was changed */
 	RDC_UNCERTAIN,   /* a write was sent and its outcome is unknown: it may
 			  * or may not have been applied (the connection broke,
-			  * the deadline passed, the server said -UNCERTAIN, or
-			  * the reply came from a deposed leader). Never retried
-			  * by the library. */
+			  * the deadline passed, the server said -UNCERTAIN,
+			  * the reply came from a deposed leader or could not
+			  * be read). Never retried by the library. */
 	RDC_UNAVAILABLE, /* no leader answered before the deadline (or within
 			  * max_attempts); the request was never applied */
 	RDC_TIMEOUT,     /* a read was sent but its reply did not come before
 			  * the deadline; nothing was changed */
 	RDC_BADREQUEST,  /* the server rejected the request itself (-ERR,
 			  * -TOOLARGE): retrying cannot help */
-	RDC_PROTOCOL,    /* the server answered something this library does
-			  * not understand; for a write, the outcome is unknown */
+	RDC_PROTOCOL,    /* the server answered a read with something this
+			  * library does not understand, or sent an error code
+			  * the protocol does not define (a write answered
+			  * unreadably is RDC_UNCERTAIN) */
 	RDC_NOMEM,       /* out of memory */
 	RDC_CANCELED,    /* the handle was closed before the request was sent,
 			  * or while a read was in flight; nothing was changed */

@@ -421,6 +421,26 @@ static void garbage_reply_breaks_only_the_connection(void **state)
 	rdc_close(c);
 }
 
+static void malformed_write_reply_is_uncertain(void **state)
+{
+	struct fake *f = *state;
+	struct rdc_kv *kv;
+	rdc_client *c;
+
+	/* Valid RESP of the wrong shape: the write was acted on, its result
+	 * unreadable; a read just fails. Neither breaks the connection. */
+	script(f, 0, 2, FAKE_REPLY, ENV(":7\r\n", 1, 1),
+	       FAKE_REPLY, ENV("+OK\r\n", 1, 1));
+	c = client(fake_addr(f, 0), 2000);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL), RDC_UNCERTAIN);
+	assert_non_null(strstr(rdc_errmsg(c), "malformed reply"));
+	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_PROTOCOL);
+	assert_null(kv);
+	assert_int_equal(fake_count(f, 0), 2);
+	assert_int_equal(fake_conns(f, 0), 1);
+	rdc_close(c);
+}
+
 static void server_uncertain_is_uncertain(void **state)
 {
 	struct fake *f = *state;
@@ -795,6 +815,7 @@ int main(void)
 		NET(idle_connection_closed_by_server_is_not_uncertain),
 		NET(read_is_retried_when_connection_drops),
 		NET(garbage_reply_breaks_only_the_connection),
+		NET(malformed_write_reply_is_uncertain),
 		NET(server_uncertain_is_uncertain),
 		NET(bad_request_is_not_retried),
 		NET(stale_term_is_refused),
