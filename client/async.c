@@ -163,7 +163,8 @@ static void finish(rdc_async_req *r, int status, struct rdc__result *res,
 static void finish_unavailable(rdc_async_req *r)
 {
 	finish(r, RDC_UNAVAILABLE, NULL,
-	       "no leader answered within %u ms after %u attempt%s (last: %s)",
+	       "no %s answered within %u ms after %u attempt%s (last: %s)",
+	       r->op == RDC__OP_STATUS ? "node" : "leader",
 	       r->a->opts.deadline_ms, r->attempts, r->attempts == 1 ? "" : "s",
 	       r->last_err[0] ? r->last_err : "no connection established");
 }
