@@ -1,0 +1,19 @@
+# bench/: raftd-bench (the load generator and failover probe, on libraftd),
+# compare-etcd (raftd against etcd on this machine). bench/fsm-bench is built
+# from fsm/local.mk.
+# None of them runs in `make check` except a short raftd-bench smoke test.
+noinst_PROGRAMS += bench/raftd-bench
+bench_raftd_bench_SOURCES = \
+	bench/raftd-bench.c bench/bench.h \
+	bench/options.c bench/options.h \
+	bench/workload.c bench/workload.h \
+	bench/hist.c bench/hist.h \
+	bench/load.c \
+	bench/gap.c \
+	bench/leader.c \
+	bench/report.c
+bench_raftd_bench_CFLAGS = $(AM_CFLAGS)
+bench_raftd_bench_LDADD = client/libraftd.la $(UV_LIBS)
+
+dist_noinst_SCRIPTS += bench/compare-etcd
+EXTRA_DIST += bench/etcd-tools.sh bench/etcd-putloop/main.go
