@@ -13,6 +13,7 @@
  * failed); 2 bad usage; 77 a --transfer run was skipped because the event
  * command failed (the server cannot transfer leadership).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -81,6 +82,9 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A server that closes a connection we are writing to must not kill
+	 * the benchmark (libraftd reports the broken connection). */
+	signal(SIGPIPE, SIG_IGN);
 	if (o.target_leader && rb_find_leader(&o) != 0)
 		return 1;
 	return o.mode == RB_MODE_LOAD ? run_load(&o) : run_gap(&o);
