@@ -1,1 +1,81 @@
-# tests/raft rules
+# tests/raft/: deterministic cluster tests of raftd's raft fixes
+# (raft/fix_*.c), on libraft's raft_fixture with invariant checks after
+# every step (tests/raft/harness.h).  Each test is built twice from one
+# source: NAME links the patched raft and runs in `make check`;
+# NAME-unpatched links Debian's archive as shipped, and
+# `make check-raft-unpatched` runs those to show every test failing there.
+if HAVE_CMOCKA
+RAFT_FIX_TESTS = \
+	tests/raft/test_figure8 \
+	tests/raft/test_commit_stall \
+	tests/raft/test_apply_length \
+	tests/raft/test_candidate_durable \
+	tests/raft/test_leader_disk_error
+RAFT_FIX_TESTS_UNPATCHED = \
+	tests/raft/test_figure8-unpatched \
+	tests/raft/test_commit_stall-unpatched \
+	tests/raft/test_apply_length-unpatched \
+	tests/raft/test_candidate_durable-unpatched \
+	tests/raft/test_leader_disk_error-unpatched
+check_PROGRAMS += $(RAFT_FIX_TESTS) $(RAFT_FIX_TESTS_UNPATCHED)
+TESTS += $(RAFT_FIX_TESTS)
+
+noinst_LTLIBRARIES += tests/raft/libraftharness.la
+tests_raft_libraftharness_la_SOURCES = \
+	tests/raft/harness.h \
+	tests/raft/harness_int.h \
+	tests/raft/harness.c \
+	tests/raft/check.c \
+	tests/raft/test_fsm.c \
+	tests/raft/taps.c
+tests_raft_libraftharness_la_CFLAGS = $(AM_CFLAGS)
+
+RAFT_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+RAFT_TEST_PATCHED = tests/raft/libraftharness.la $(RAFT_LINK) $(CMOCKA_LIBS)
+RAFT_TEST_UNPATCHED = tests/raft/libraftharness.la $(RAFT_LINK_UNPATCHED) \
+	$(CMOCKA_LIBS)
+
+tests_raft_test_figure8_SOURCES = tests/raft/test_figure8.c
+tests_raft_test_figure8_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_figure8_LDADD = $(RAFT_TEST_PATCHED)
+tests_raft_test_figure8_unpatched_SOURCES = tests/raft/test_figure8.c
+tests_raft_test_figure8_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_figure8_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
+
+tests_raft_test_commit_stall_SOURCES = tests/raft/test_commit_stall.c
+tests_raft_test_commit_stall_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_commit_stall_LDADD = $(RAFT_TEST_PATCHED)
+tests_raft_test_commit_stall_unpatched_SOURCES = tests/raft/test_commit_stall.c
+tests_raft_test_commit_stall_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_commit_stall_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
+
+tests_raft_test_apply_length_SOURCES = tests/raft/test_apply_length.c
+tests_raft_test_apply_length_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_apply_length_LDADD = $(RAFT_TEST_PATCHED)
+tests_raft_test_apply_length_unpatched_SOURCES = tests/raft/test_apply_length.c
+tests_raft_test_apply_length_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_apply_length_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
+
+tests_raft_test_candidate_durable_SOURCES = tests/raft/test_candidate_durable.c
+tests_raft_test_candidate_durable_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_candidate_durable_LDADD = $(RAFT_TEST_PATCHED)
+tests_raft_test_candidate_durable_unpatched_SOURCES = \
+	tests/raft/test_candidate_durable.c
+tests_raft_test_candidate_durable_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_candidate_durable_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
+
+tests_raft_test_leader_disk_error_SOURCES = tests/raft/test_leader_disk_error.c
+tests_raft_test_leader_disk_error_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_leader_disk_error_LDADD = $(RAFT_TEST_PATCHED)
+tests_raft_test_leader_disk_error_unpatched_SOURCES = \
+	tests/raft/test_leader_disk_error.c
+tests_raft_test_leader_disk_error_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_leader_disk_error_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
+
+# Every test must fail without the fixes; the script says which fail and
+# how, and itself fails if one of them passes.
+check-raft-unpatched: $(RAFT_FIX_TESTS_UNPATCHED)
+	@$(SHELL) $(srcdir)/tests/raft/run-unpatched.sh $(RAFT_FIX_TESTS_UNPATCHED)
+.PHONY: check-raft-unpatched
+endif
+EXTRA_DIST += tests/raft/run-unpatched.sh

@@ -1,0 +1,94 @@
+/* raft015.h - private declarations of canonical/raft 0.15.0 internals.
+ *
+ * raftd links the static libraft.a of Debian's libraft-dev 0.15.0-1 and
+ * carries its consensus fixes as functions of its own that take the place
+ * of library functions at link time (raft/patch-archive.sh and
+ * docs/consensus.md explain how).  Those functions work on the library's
+ * state and call some of its internal, non-static functions, whose
+ * prototypes are not installed.  This header mirrors the few we need from
+ * the v0.15.0 sources; each block names the file it mirrors.
+ *
+ * The struct layouts used (struct raft, struct raft_log, struct
+ * raft_progress) are the public ones of <raft.h>.  The static assertions at
+ * the end pin them to the 0.15.0 layout, so that a different raft.h stops
+ * the build instead of compiling code that misreads the archive's memory.
+ * The archive itself is checked against the 0.15.0 symbol list by
+ * raft/patch-archive.sh before it is patched.
+ */
+#ifndef RAFTD_RAFT015_H
+#define RAFTD_RAFT015_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <raft.h>
+
+/* --- src/log.h (0.15.0) ------------------------------------------------ */
+
+/* Index of the last entry in the in-memory log, 0 if empty. */
+raft_index logLastIndex(struct raft_log *l);
+
+/* Term of the entry at index, 0 if the log has no such entry. */
+raft_term logTermOf(struct raft_log *l, raft_index index);
+
+/* The entry at index, NULL if not in memory (never stored, or compacted). */
+const struct raft_entry *logGet(struct raft_log *l, raft_index index);
+
+/* Index of the last entry covered by the last snapshot, 0 if none. */
+raft_index logSnapshotIndex(struct raft_log *l);
+
+/* Delete all entries from index on.  raft/fix_leader_disk_error.c takes
+ * this name; the archive's own definition is renamed to
+ * rfix_orig_logTruncate. */
+void logTruncate(struct raft_log *l, raft_index index);
+void rfix_orig_logTruncate(struct raft_log *l, raft_index index);
+
+/* --- src/convert.h (0.15.0) -------------------------------------------- */
+
+/* Leave the current state (failing pending leader requests with
+ * RAFT_LEADERSHIPLOST) and become follower. */
+void convertToFollower(struct raft *r);
+
+/* Become candidate and start an election.  raft/fix_candidate_durable.c
+ * takes this name; the archive's definition becomes
+ * rfix_orig_convertToCandidate. */
+int convertToCandidate(struct raft *r, bool disrupt_leader);
+int rfix_orig_convertToCandidate(struct raft *r, bool disrupt_leader);
+
+/* --- src/replication.h (0.15.0) ---------------------------------------- */
+
+/* Called by the leader after its own write or a follower's acknowledgement
+ * completes, to advance commit_index.  The archive's definition is made
+ * weak; raft/fix_commit_current_term.c provides the one that is linked. */
+void replicationQuorum(struct raft *r, raft_index index);
+
+/* --- include/raft.h (0.15.0) ------------------------------------------- */
+
+/* raft/fix_apply_length.c takes the name raft_apply (declared in raft.h);
+ * the archive's definition becomes rfix_orig_raft_apply. */
+int rfix_orig_raft_apply(struct raft *r,
+			 struct raft_apply *req,
+			 const struct raft_buffer bufs[],
+			 unsigned n,
+			 raft_apply_cb cb);
+
+/* --- layout pins --------------------------------------------------------- */
+
+/* Sizes and offsets of the 0.15.0 raft.h on LP64 (x86-64, arm64). */
+#if UINTPTR_MAX != 0xffffffffffffffffu
+#error "raftd's raft fixes were checked against the 0.15.0 layout on LP64 only"
+#endif
+_Static_assert(sizeof(struct raft) == 656, "struct raft is not raft 0.15.0's");
+_Static_assert(sizeof(struct raft_log) == 72,
+	       "struct raft_log is not raft 0.15.0's");
+_Static_assert(sizeof(struct raft_progress) == 56,
+	       "struct raft_progress is not raft 0.15.0's");
+_Static_assert(offsetof(struct raft, last_stored) == 200,
+	       "struct raft is not raft 0.15.0's");
+_Static_assert(offsetof(struct raft, leader_state) == 216,
+	       "struct raft is not raft 0.15.0's");
+_Static_assert(offsetof(struct raft, snapshot) == 296,
+	       "struct raft is not raft 0.15.0's");
+
+#endif /* RAFTD_RAFT015_H */
