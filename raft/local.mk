@@ -16,7 +16,8 @@ raft_librfix_la_SOURCES = \
 	raft/fix_commit_current_term.c \
 	raft/fix_apply_length.c \
 	raft/fix_candidate_durable.c \
-	raft/fix_leader_disk_error.c
+	raft/fix_leader_disk_error.c \
+	raft/fix_change_after_commit.c
 raft_librfix_la_CFLAGS = $(AM_CFLAGS)
 
 # The fixes as one relocatable object.  An archive member is linked only
@@ -24,13 +25,14 @@ raft_librfix_la_CFLAGS = $(AM_CFLAGS)
 # replicationQuorum of the patched archive is in; an object is always
 # linked, so every fix takes effect.
 raft/rfix.o: raft/librfix.la
-	$(AM_V_GEN)$(LD) -r -o $@ --whole-archive raft/.libs/librfix.a
+	$(AM_V_GEN)$(MKDIR_P) raft && $(LD) -r -o $@ --whole-archive raft/.libs/librfix.a
 
 # The archive with the replaced definitions weakened or renamed; the
 # script refuses anything but raft 0.15.0 and checks every call site.
 raft/libraft-patched.a: $(RAFT_ARCHIVE) $(srcdir)/raft/patch-archive.sh \
 		$(srcdir)/raft/raft-0.15.0.symbols
-	$(AM_V_GEN)$(SHELL) $(srcdir)/raft/patch-archive.sh $(RAFT_ARCHIVE) \
+	$(AM_V_GEN)$(MKDIR_P) raft && \
+	$(SHELL) $(srcdir)/raft/patch-archive.sh $(RAFT_ARCHIVE) \
 		$@ $(srcdir)/raft/raft-0.15.0.symbols
 
 RAFT_LINK = raft/rfix.o raft/libraft-patched.a $(UV_LIBS) $(LZ4_LIBS)

@@ -56,6 +56,15 @@ void convertToFollower(struct raft *r);
 int convertToCandidate(struct raft *r, bool disrupt_leader);
 int rfix_orig_convertToCandidate(struct raft *r, bool disrupt_leader);
 
+/* --- src/membership.h (0.15.0) ----------------------------------------- */
+
+/* 0 if r may start a membership change now, else RAFT_NOTLEADER or
+ * RAFT_CANTCHANGE (with r->errmsg set).  raft/fix_change_after_commit.c
+ * takes this name; the archive's definition becomes
+ * rfix_orig_membershipCanChangeConfiguration. */
+int membershipCanChangeConfiguration(struct raft *r);
+int rfix_orig_membershipCanChangeConfiguration(struct raft *r);
+
 /* --- src/replication.h (0.15.0) ---------------------------------------- */
 
 /* Called by the leader after its own write or a follower's acknowledgement

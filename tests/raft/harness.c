@@ -21,10 +21,32 @@ static void on_step(struct raft_fixture *f, struct raft_fixture_event *event)
 	rt_check_step((struct rt_cluster *)f);
 }
 
+/* The configuration of the first n_voters servers, all voters. */
+static int voters_configuration(struct rt_cluster *c, unsigned n_voters,
+				struct raft_configuration *conf)
+{
+	int rv = 0;
+
+	raft_configuration_init(conf);
+	for (unsigned i = 0; i < n_voters && rv == 0; i++)
+		rv = raft_configuration_add(conf, c->f.servers[i].id,
+					    c->f.servers[i].address,
+					    RAFT_VOTER);
+	if (rv != 0)
+		raft_configuration_close(conf);
+	return rv;
+}
+
 int rt_cluster_init(struct rt_cluster *c, unsigned n)
 {
+	return rt_cluster_init_partial(c, n, n);
+}
+
+int rt_cluster_init_partial(struct rt_cluster *c, unsigned n,
+			    unsigned n_voters)
+{
 	struct raft_configuration conf;
-	int rv;
+	int rv = 0;
 
 	memset(c, 0, sizeof *c);
 	rv = raft_fixture_initialize(&c->f);
@@ -39,10 +61,11 @@ int rt_cluster_init(struct rt_cluster *c, unsigned n)
 			return rv;
 		c->n++;
 	}
-	rv = raft_fixture_configuration(&c->f, n, &conf);
+	rv = voters_configuration(c, n_voters, &conf);
 	if (rv != 0)
 		return rv;
-	rv = raft_fixture_bootstrap(&c->f, &conf);
+	for (unsigned i = 0; i < n_voters && rv == 0; i++)
+		rv = raft_bootstrap(rt_raft(c, i), &conf);
 	raft_configuration_close(&conf);
 	if (rv != 0)
 		return rv;
@@ -251,6 +274,27 @@ refused:
 	if (rv_out != NULL)
 		*rv_out = rv;
 	return 0;
+}
+
+static void barrier_done(struct raft_barrier *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
+raft_index rt_barrier(struct rt_cluster *c, unsigned i)
+{
+	struct raft *r = rt_raft(c, i);
+	struct raft_barrier *req = malloc(sizeof *req);
+	raft_index index = logLastIndex(&r->log) + 1;
+
+	if (req == NULL)
+		return 0;
+	if (raft_barrier(r, req, barrier_done) != 0) {
+		free(req);
+		return 0;
+	}
+	return index;
 }
 
 const char *rt_applied_at(struct rt_cluster *c, unsigned i, raft_index index)

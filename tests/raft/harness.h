@@ -133,6 +133,12 @@ int rt_teardown(void **state);
  * code. */
 int rt_cluster_init(struct rt_cluster *c, unsigned n);
 
+/* Like rt_cluster_init, but only the first n_voters servers are in the
+ * bootstrap configuration; the others start with an empty log, to be
+ * added with raft_add. */
+int rt_cluster_init_partial(struct rt_cluster *c, unsigned n,
+			    unsigned n_voters);
+
 /* Close the fixture and free everything rt_cluster_init allocated. */
 void rt_cluster_close(struct rt_cluster *c);
 
@@ -189,6 +195,10 @@ void rt_rejoin(struct rt_cluster *c, unsigned i);
  * code when rv is not NULL). */
 raft_index rt_apply(struct rt_cluster *c, unsigned i, const char *text,
 		    int *rv);
+
+/* Submit a barrier on node i.  Returns its log index, or 0 if raft_barrier
+ * refused it. */
+raft_index rt_barrier(struct rt_cluster *c, unsigned i);
 
 /* What node i applied at index, or NULL if it did not apply a command
  * there. */

@@ -10,13 +10,15 @@ RAFT_FIX_TESTS = \
 	tests/raft/test_commit_stall \
 	tests/raft/test_apply_length \
 	tests/raft/test_candidate_durable \
-	tests/raft/test_leader_disk_error
+	tests/raft/test_leader_disk_error \
+	tests/raft/test_change_after_commit
 RAFT_FIX_TESTS_UNPATCHED = \
 	tests/raft/test_figure8-unpatched \
 	tests/raft/test_commit_stall-unpatched \
 	tests/raft/test_apply_length-unpatched \
 	tests/raft/test_candidate_durable-unpatched \
-	tests/raft/test_leader_disk_error-unpatched
+	tests/raft/test_leader_disk_error-unpatched \
+	tests/raft/test_change_after_commit-unpatched
 check_PROGRAMS += $(RAFT_FIX_TESTS) $(RAFT_FIX_TESTS_UNPATCHED)
 TESTS += $(RAFT_FIX_TESTS)
 
@@ -71,6 +73,15 @@ tests_raft_test_leader_disk_error_unpatched_SOURCES = \
 	tests/raft/test_leader_disk_error.c
 tests_raft_test_leader_disk_error_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
 tests_raft_test_leader_disk_error_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
+
+tests_raft_test_change_after_commit_SOURCES = \
+	tests/raft/test_change_after_commit.c
+tests_raft_test_change_after_commit_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_change_after_commit_LDADD = $(RAFT_TEST_PATCHED)
+tests_raft_test_change_after_commit_unpatched_SOURCES = \
+	tests/raft/test_change_after_commit.c
+tests_raft_test_change_after_commit_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_change_after_commit_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
 
 # Every test must fail without the fixes; the script says which fail and
 # how, and itself fails if one of them passes.
