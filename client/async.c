@@ -1,15 +1,19 @@
-/* async.c - the client's core: leader discovery, retries, redirects,
- * deadlines and term checks, on a libuv loop.
+/* async.c - the client's core: leader discovery, read routing, retries,
+ * redirects, deadlines and term checks, on a libuv loop.
  *
  * Both interfaces run through here (the blocking one drives a private loop),
  * so the rules below exist once.
  *
- * Connections. New requests go to one current connection (a->cur), opened to
- * the remembered leader or else to the next endpoint in turn. A connection
- * that turns out not to lead (MOVED, TRYAGAIN, a stale term) or stops
- * answering (a request's deadline passed on it) stops being current; it
- * stays open until every request in it is finished, then closes. Many
- * requests share the current connection (pipelining).
+ * Connections. Requests for the leader (writes, linearizable reads, session
+ * commands, status) go to one current connection (a->cur), opened to the
+ * remembered leader or else to the next endpoint in turn. Session and stale
+ * reads may be served by any node: they go to the endpoints round-robin,
+ * each endpoint with its own connection (a->rconn[i]), and never follow
+ * MOVED (it names the leader, which is what these reads avoid). A
+ * connection that turns out not to lead (MOVED, TRYAGAIN, a stale term),
+ * fails, or stops answering (a request's deadline passed on it) stops being
+ * current; it stays open until every request in it is finished, then
+ * closes. Many requests share each current connection (pipelining).
  *
  * A request is, at any time, in exactly one of three places: waiting or in
  * flight on a connection (r->conn), backing off (its timer armed for the
@@ -22,13 +26,26 @@
  *
  * What may be retried (docs/protocol.md): anything not yet handed to a
  * socket; anything refused with MOVED, TRYAGAIN or BUSY; reads always. A
- * write that was handed to a socket is never sent again: if its answer does
- * not come it is RDC_UNCERTAIN.
+ * plain write that was handed to a socket is never sent again: if its
+ * answer does not come it is RDC_UNCERTAIN. "Retry-safe" writes are resent:
+ * sequenced writes (the server answers a repeated sequence number from its
+ * stored first reply), and the session commands, which are idempotent (a
+ * repeated lock returns the same token; keepalive and close change nothing
+ * the second time). A retry-safe write whose earlier attempt may have been
+ * applied (maybe_applied) never reports "nothing was applied": an answer
+ * that would say so (session expired, deadline without a connection) is
+ * RDC_UNCERTAIN instead.
  *
- * Terms: a->max_term is the highest term in any data reply. A lower one
- * comes from a deposed leader that does not know it yet; its answers are not
- * trusted (a read is retried elsewhere, a write is RDC_UNCERTAIN). Status
- * replies are diagnostics and are not checked.
+ * Terms: a->max_term is the highest term in any leader-served reply. A lower
+ * one comes from a deposed leader that does not know it yet; its answers are
+ * not trusted (a read is retried elsewhere, a plain write is RDC_UNCERTAIN).
+ * Not checked: status replies (diagnostics), session and stale reads (served
+ * by any node, by design possibly behind), and sequenced writes (a retry is
+ * answered with the first reply, whose term may be an old one).
+ *
+ * Indexes: a->max_index is the highest log index in any trusted reply;
+ * session reads send it, so a node answers only once it has caught up with
+ * everything this handle has seen.
  */
 #include "client/async.h"
 
@@ -43,6 +60,7 @@
 #include "client/command.h"
 #include "client/conn.h"
 #include "client/list.h"
+#include "client/session.h"
 
 #define DEFAULT_DEADLINE_MS 5000
 #define DEFAULT_CONNECT_MS 1000
@@ -57,16 +75,21 @@ struct rdc_async {
 	struct rdc_options opts;   /* with defaults applied */
 	struct rdc__addr *eps;
 	size_t neps;
-	size_t next_ep;            /* the endpoint to try next */
+	size_t next_ep;            /* the endpoint to try next for the leader */
+	size_t next_read;          /* the endpoint for the next any-node read */
 	struct rdc__addr leader;   /* valid when have_leader */
 	bool have_leader;
-	struct rdc__conn *cur;     /* where new requests go; NULL: open one */
+	struct rdc__conn *cur;     /* where leader requests go; NULL: open one */
+	struct rdc__conn **rconn;  /* per endpoint, for any-node reads */
 	struct rdc__list conns;    /* every connection not yet closed */
 	struct rdc__list reqs;     /* every unfinished request */
+	struct rdc__list sessions; /* sessions the caller holds */
 	uint64_t max_term;
+	uint64_t max_index;
 	uint64_t rand;
 	uv_timer_t closer;         /* closed last, so close_cb is deferred */
-	unsigned handles;          /* closer + connections + request timers */
+	unsigned handles;          /* closer, connections, request and
+				    * session timers */
 	bool closing;
 	rdc_async_close_cb close_cb;
 	void *close_data;
@@ -78,13 +101,28 @@ struct rdc_async_req {
 	rdc_async *a;
 	enum rdc__op op;
 	bool write;
-	struct buf out;            /* the encoded command */
-	size_t key_off, klen;      /* the key, inside out (for get) */
+	bool retry_safe;           /* may be resent once it may have arrived */
+	bool maybe_applied;        /* an attempt of this write may have been
+				    * applied */
+	bool any_node;             /* a session or stale read */
+	enum rdc_consistency mode; /* reads */
+	size_t ep;                 /* any_node: endpoint of the last attempt */
+	bool ep_chosen;
+	rdc_session *session;      /* holds a reference, or NULL */
+	bool sequenced;            /* sent inside RD.SEQ */
+	struct rdc__seq seq;
+	struct buf body;           /* the command, without per-attempt parts */
+	struct buf out;            /* body with them (reads, sequenced writes) */
+	size_t key_off, klen;      /* the key, inside body (for get) */
 	rdc_async_cb cb;
 	void *data;
 	uint64_t deadline;         /* in uv_now() milliseconds */
+	uint64_t wait_until;       /* lock: retry while held elsewhere */
+	uint64_t first_sent;       /* uv_now() of the first attempt */
 	unsigned attempts;
-	unsigned redirects;        /* MOVED followed without a pause */
+	unsigned redirects;        /* MOVED followed (or nodes hopped) without
+				    * a pause */
+	int fail_now;              /* finish with this at once, sending nothing */
 	uv_timer_t timer;          /* deadline, or the end of a backoff */
 	struct rdc__pend pend;
 	struct rdc__conn *conn;    /* holding pend, or NULL */
@@ -106,13 +144,36 @@ static void maybe_closed(rdc_async *a)
 		return;
 	if (a->close_cb != NULL)
 		a->close_cb(a->close_data);
+	free(a->rconn);
 	free(a->eps);
 	free(a);
+}
+
+uv_loop_t *rdc__async_loop(rdc_async *a)
+{
+	return a->loop;
+}
+
+struct rdc__list *rdc__async_sessions(rdc_async *a)
+{
+	return &a->sessions;
+}
+
+void rdc__async_handle_opened(rdc_async *a)
+{
+	a->handles++;
+}
+
+void rdc__async_handle_closed(rdc_async *a)
+{
+	a->handles--;
+	maybe_closed(a);
 }
 
 static void req_try_free(rdc_async_req *r)
 {
 	if (r->done && r->timer_closed && r->conn == NULL) {
+		buf_free(&r->body);
 		buf_free(&r->out);
 		free(r);
 	}
@@ -124,9 +185,8 @@ static void on_req_timer_closed(uv_handle_t *h)
 	rdc_async *a = r->a;
 
 	r->timer_closed = true;
-	a->handles--;
 	req_try_free(r);
-	maybe_closed(a);
+	rdc__async_handle_closed(a);
 }
 
 /* Deliver the outcome: the one place callbacks are called. res may be NULL
@@ -153,27 +213,55 @@ static void finish(rdc_async_req *r, int status, struct rdc__result *res,
 	res->reply.errmsg = r->errmsg;
 	r->done = true;
 	rdc__list_remove(&r->all);
+	/* Finished, even unanswered: its number will never be sent again,
+	 * so the next ack may pass it. */
+	if (r->sequenced)
+		rdc__seq_done(&r->seq);
 	uv_close((uv_handle_t *)&r->timer, on_req_timer_closed);
 	r->result = res;
 	r->cb(r, status, &res->reply);
 	r->result = NULL;
 	rdc__result_free(res);
+	if (r->session != NULL) {
+		rdc__session_unref(r->session);
+		r->session = NULL;
+	}
 }
 
 static void finish_unavailable(rdc_async_req *r)
 {
+	if (r->maybe_applied) {
+		finish(r, RDC_UNCERTAIN, NULL,
+		       "an attempt may have been applied, and no node answered a retry within %u ms (last: %s); the write may or may not have been applied",
+		       r->a->opts.deadline_ms, r->last_err);
+		return;
+	}
 	finish(r, RDC_UNAVAILABLE, NULL,
 	       "no %s answered within %u ms after %u attempt%s (last: %s)",
-	       r->op == RDC__OP_STATUS ? "node" : "leader",
+	       r->op == RDC__OP_STATUS || r->any_node ? "node" : "leader",
 	       r->a->opts.deadline_ms, r->attempts, r->attempts == 1 ? "" : "s",
 	       r->last_err[0] ? r->last_err : "no connection established");
 }
 
-/* c does not lead (any more), or stopped answering: send nothing new there. */
+static bool is_current(const rdc_async *a, const struct rdc__conn *c)
+{
+	if (c == a->cur)
+		return true;
+	for (size_t i = 0; i < a->neps; i++)
+		if (a->rconn[i] == c)
+			return true;
+	return false;
+}
+
+/* c does not lead (any more), failed, or stopped answering: send nothing
+ * new there. */
 static void retire(rdc_async *a, struct rdc__conn *c)
 {
 	if (a->cur == c)
 		a->cur = NULL;
+	for (size_t i = 0; i < a->neps; i++)
+		if (a->rconn[i] == c)
+			a->rconn[i] = NULL;
 	if (a->have_leader && rdc__addr_equal(&a->leader, &c->addr))
 		a->have_leader = false;
 }
@@ -203,7 +291,7 @@ static void close_if_drained(rdc_async *a, struct rdc__conn *c)
 	struct rdc__pend *p;
 	bool sent;
 
-	if (c == a->cur || c->state == RDC__CLOSING || conn_has_live(c))
+	if (is_current(a, c) || c->state == RDC__CLOSING || conn_has_live(c))
 		return;
 	while ((p = rdc__conn_take(c, &sent)) != NULL) {
 		rdc_async_req *r = rdc__container_of(p, rdc_async_req, pend);
@@ -216,35 +304,54 @@ static void close_if_drained(rdc_async *a, struct rdc__conn *c)
 
 /* ---- retries ----------------------------------------------------------- */
 
+/* The deadline passed with r on a connection. */
+static void expire_in_flight(rdc_async_req *r)
+{
+	struct rdc__conn *c = r->conn;
+	const char *to = c->addr.text;
+
+	/* Replies come in order, so everything queued behind r is stuck
+	 * too: send nothing more there. */
+	retire(r->a, c);
+	/* Its bytes are or will be on the wire. */
+	if (r->write)
+		finish(r, RDC_UNCERTAIN, NULL,
+		       "%s: no reply within %u ms%s%s%s; the write may or may not have been applied",
+		       to, r->a->opts.deadline_ms, r->last_err[0] ? " (before: " : "",
+		       r->last_err, r->last_err[0] ? ")" : "");
+	else
+		finish(r, RDC_TIMEOUT, NULL, "%s: no reply within %u ms%s%s%s",
+		       to, r->a->opts.deadline_ms,
+		       r->last_err[0] ? " (before: " : "", r->last_err,
+		       r->last_err[0] ? ")" : "");
+	close_if_drained(r->a, c);
+}
+
+static void finish_failed_now(rdc_async_req *r)
+{
+	finish(r, r->fail_now, NULL,
+	       "session %llu has expired (the cluster said so earlier); nothing was sent",
+	       (unsigned long long)(r->session ? r->session->id : 0));
+}
+
 static void on_req_timer(uv_timer_t *t)
 {
 	rdc_async_req *r = t->data;
 	uint64_t now = uv_now(r->a->loop);
 
+	if (r->fail_now) {
+		finish_failed_now(r);
+		return;
+	}
 	if (now >= r->deadline) {
-		const char *to = r->conn ? r->conn->addr.text : "";
-
 		if (r->conn != NULL && r->pend.queued) {
-			struct rdc__conn *c = r->conn;
-
-			/* Replies come in order, so everything queued behind
-			 * r is stuck too: send nothing more there. */
-			retire(r->a, c);
-			/* Its bytes are or will be on the wire. */
-			if (r->write)
-				finish(r, RDC_UNCERTAIN, NULL,
-				       "%s: no reply within %u ms; the write may or may not have been applied",
-				       to, r->a->opts.deadline_ms);
-			else
-				finish(r, RDC_TIMEOUT, NULL,
-				       "%s: no reply within %u ms", to,
-				       r->a->opts.deadline_ms);
-			close_if_drained(r->a, c);
+			expire_in_flight(r);
 			return;
 		}
 		if (r->conn != NULL) {
 			snprintf(r->last_err, sizeof(r->last_err),
-				 "%s: connection not established", to);
+				 "%s: connection not established",
+				 r->conn->addr.text);
 			rdc__conn_withdraw(r->conn, &r->pend);
 			r->conn = NULL;
 		}
@@ -257,7 +364,7 @@ static void on_req_timer(uv_timer_t *t)
 	dispatch(r);
 }
 
-/* Retry r after a pause (never past its deadline). why says what failed. */
+/* Retry r after a pause (never past its deadline). fmt says what failed. */
 static void backoff(rdc_async_req *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -277,47 +384,109 @@ static void backoff(rdc_async_req *r, const char *fmt, ...)
 	uv_timer_start(&r->timer, on_req_timer, delay, 0);
 }
 
-static const struct rdc__addr *pick_target(rdc_async *a)
+static const struct rdc__conn_events conn_events;
+
+static struct rdc__conn *open_conn(rdc_async *a, const struct rdc__addr *to)
+{
+	struct rdc__conn *c = rdc__conn_open(a->loop, to,
+					     a->opts.connect_timeout_ms,
+					     &conn_events, a);
+
+	if (c != NULL) {
+		a->handles++;
+		rdc__list_push(&a->conns, &c->owner_link);
+	}
+	return c;
+}
+
+static struct rdc__conn *leader_conn(rdc_async *a)
 {
 	const struct rdc__addr *t;
 
-	if (a->have_leader)
-		return &a->leader;
-	t = &a->eps[a->next_ep];
-	a->next_ep = (a->next_ep + 1) % a->neps;
-	return t;
+	if (a->cur != NULL)
+		return a->cur;
+	if (a->have_leader) {
+		t = &a->leader;
+	} else {
+		t = &a->eps[a->next_ep];
+		a->next_ep = (a->next_ep + 1) % a->neps;
+	}
+	a->cur = open_conn(a, t);
+	return a->cur;
 }
 
-static const struct rdc__conn_events conn_events;
+/* A session or stale read's first attempt takes the next endpoint in the
+ * round; each retry moves on from where the last attempt went, so a node
+ * that lags is not asked again before the others. */
+static struct rdc__conn *read_conn(rdc_async_req *r)
+{
+	rdc_async *a = r->a;
+	size_t i;
 
-/* Send r to the current connection, opening one if needed. */
+	if (r->ep_chosen) {
+		i = (r->ep + 1) % a->neps;
+	} else {
+		i = a->next_read;
+		a->next_read = (a->next_read + 1) % a->neps;
+	}
+	r->ep = i;
+	r->ep_chosen = true;
+	if (a->rconn[i] == NULL)
+		a->rconn[i] = open_conn(a, &a->eps[i]);
+	return a->rconn[i];
+}
+
+/* The bytes of this attempt: reads carry their mode (and a session read the
+ * highest index seen so far), sequenced writes the current ack. */
+static int build_out(rdc_async_req *r)
+{
+	rdc_session *s = r->session;
+
+	if (r->sequenced) {
+		buf_reset(&r->out);
+		return rdc__enc_seq(&r->out, &r->body, s->id, r->seq.seq,
+				    rdc__session_ack(s));
+	}
+	if (r->op == RDC__OP_GET || r->op == RDC__OP_LIST) {
+		buf_reset(&r->out);
+		return rdc__enc_mode(&r->out, &r->body, r->mode,
+				     r->a->max_index);
+	}
+	return 0;
+}
+
+static const struct buf *wire_bytes(const rdc_async_req *r)
+{
+	return r->out.len > 0 ? &r->out : &r->body;
+}
+
+/* Send r to the connection it belongs on, opening one if needed. */
 static void dispatch(rdc_async_req *r)
 {
 	rdc_async *a = r->a;
+	struct rdc__conn *c;
+	const struct buf *bytes;
 
 	if (a->opts.max_attempts && r->attempts >= a->opts.max_attempts) {
 		finish_unavailable(r);
 		return;
 	}
 	r->attempts++;
-	if (a->cur == NULL) {
-		a->cur = rdc__conn_open(a->loop, pick_target(a),
-					a->opts.connect_timeout_ms,
-					&conn_events, a);
-		if (a->cur == NULL) {
-			backoff(r, "out of memory");
-			return;
-		}
-		a->handles++;
-		rdc__list_push(&a->conns, &a->cur->owner_link);
-	}
-	r->pend.bytes = r->out.data;
-	r->pend.len = r->out.len;
-	if (rdc__conn_submit(a->cur, &r->pend) != 0) {
+	c = r->any_node ? read_conn(r) : leader_conn(a);
+	if (c == NULL || build_out(r) != 0) {
 		backoff(r, "out of memory");
 		return;
 	}
-	r->conn = a->cur;
+	bytes = wire_bytes(r);
+	r->pend.bytes = bytes->data;
+	r->pend.len = bytes->len;
+	if (rdc__conn_submit(c, &r->pend) != 0) {
+		backoff(r, "out of memory");
+		return;
+	}
+	if (r->first_sent == 0)
+		r->first_sent = uv_now(a->loop);
+	r->conn = c;
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -346,13 +515,56 @@ static void on_moved(rdc_async_req *r, struct rdc__conn *c,
 	dispatch(r);
 }
 
-static void on_error_reply(rdc_async_req *r, struct rdc__conn *c,
-			   const struct resp_value *v)
+/* A session or stale read that a node would not serve (it lags behind the
+ * session's index, is shutting down, is busy, or refers us to the leader):
+ * ask the next endpoint at once, and pause only once every endpoint has
+ * refused in this round. */
+static void hop(rdc_async_req *r, struct rdc__conn *c,
+		const struct resp_value *v)
+{
+	int n = (int)v->len;
+
+	if (r->redirects + 1 < r->a->neps) {
+		r->redirects++;
+		snprintf(r->last_err, sizeof(r->last_err), "%s: %.*s",
+			 c->addr.text, n, v->str);
+		dispatch(r);
+		return;
+	}
+	backoff(r, "%s: %.*s", c->addr.text, n, v->str);
+}
+
+/* -SESSIONEXPIRED. The session is gone for good; whether this request was
+ * applied depends on whether an earlier attempt may have been. */
+static void on_expired(rdc_async_req *r, struct rdc__conn *c,
+		       const struct resp_value *v)
+{
+	int n = (int)v->len;
+
+	if (r->session != NULL)
+		rdc__session_mark_expired(r->session);
+	if (r->maybe_applied && r->op == RDC__OP_SCLOSE) {
+		/* Our first close may be what removed it: closed either way. */
+		finish(r, RDC_OK, NULL, NULL);
+		return;
+	}
+	if (r->maybe_applied) {
+		finish(r, RDC_UNCERTAIN, NULL,
+		       "%s: %.*s, after an attempt whose reply was lost; the write may or may not have been applied",
+		       c->addr.text, n, v->str);
+		return;
+	}
+	finish(r, RDC_SESSION_EXPIRED, NULL, "%s: %.*s; nothing was applied",
+	       c->addr.text, n, v->str);
+}
+
+static void on_leader_error(rdc_async_req *r, struct rdc__conn *c,
+			    const struct resp_value *v, enum rdc__err_kind kind)
 {
 	const char *op = rdc__op_name(r->op);
 	int n = (int)v->len;
 
-	switch (rdc__err_classify(v)) {
+	switch (kind) {
 	case RDC__ERR_MOVED:
 		on_moved(r, c, v);
 		return;
@@ -364,7 +576,8 @@ static void on_error_reply(rdc_async_req *r, struct rdc__conn *c,
 		backoff(r, "%s: %.*s", c->addr.text, n, v->str);
 		return;
 	case RDC__ERR_UNCERTAIN:
-		if (!r->write) {
+		if (!r->write || r->retry_safe) {
+			r->maybe_applied = r->write;
 			backoff(r, "%s: %.*s", c->addr.text, n, v->str);
 			return;
 		}
@@ -372,6 +585,21 @@ static void on_error_reply(rdc_async_req *r, struct rdc__conn *c,
 		       "%s: %.*s; the write may or may not have been applied",
 		       c->addr.text, n, v->str);
 		return;
+	case RDC__ERR_EXPIRED:
+		on_expired(r, c, v);
+		return;
+	case RDC__ERR_FENCED:
+		finish(r, RDC_FENCED, NULL, "%s: %.*s; nothing was changed",
+		       c->addr.text, n, v->str);
+		return;
+	case RDC__ERR_BADSEQ:
+		if (r->maybe_applied) {
+			finish(r, RDC_UNCERTAIN, NULL,
+			       "%s: %.*s, after an attempt whose reply was lost; the write may or may not have been applied",
+			       c->addr.text, n, v->str);
+			return;
+		}
+		/* fall through */
 	case RDC__ERR_BAD:
 		finish(r, RDC_BADREQUEST, NULL, "%s rejected by %s: %.*s", op,
 		       c->addr.text, n, v->str);
@@ -383,13 +611,40 @@ static void on_error_reply(rdc_async_req *r, struct rdc__conn *c,
 	       c->addr.text, op, n, v->str);
 }
 
+static void on_error_reply(rdc_async_req *r, struct rdc__conn *c,
+			   const struct resp_value *v)
+{
+	enum rdc__err_kind kind = rdc__err_classify(v);
+
+	if (!r->any_node) {
+		on_leader_error(r, c, v, kind);
+		return;
+	}
+	switch (kind) {
+	case RDC__ERR_MOVED:
+	case RDC__ERR_TRYAGAIN:
+	case RDC__ERR_BUSY:
+	case RDC__ERR_UNCERTAIN:
+		hop(r, c, v);
+		return;
+	case RDC__ERR_BAD:
+		finish(r, RDC_BADREQUEST, NULL, "%s rejected by %s: %.*s",
+		       rdc__op_name(r->op), c->addr.text, (int)v->len, v->str);
+		return;
+	default:
+		finish(r, RDC_PROTOCOL, NULL,
+		       "%s: unexpected error reply to %s: %.*s", c->addr.text,
+		       rdc__op_name(r->op), (int)v->len, v->str);
+	}
+}
+
 static void on_stale(rdc_async_req *r, struct rdc__conn *c, uint64_t term)
 {
 	rdc_async *a = r->a;
 	unsigned long long t = term, max = a->max_term;
 
 	retire(a, c);
-	if (r->write) {
+	if (r->write && !r->retry_safe) {
 		finish(r, RDC_UNCERTAIN, NULL,
 		       "%s answered from term %llu after term %llu was seen (a deposed leader); the write may or may not have been applied",
 		       c->addr.text, t, max);
@@ -415,35 +670,96 @@ static void finish_unreadable(rdc_async_req *r, struct rdc__conn *c,
 		       what, op);
 }
 
+/* Is the reply's term to be checked against the highest seen (above)? */
+static bool term_checked(const rdc_async_req *r)
+{
+	return !r->any_node && !r->sequenced && r->op != RDC__OP_STATUS;
+}
+
+/* Check the envelope against what was asked; learn term, leader, index.
+ * Returns false when r has been dealt with (retried or finished). */
+static bool accept_envelope(rdc_async_req *r, struct rdc__conn *c,
+			    const struct resp_value *v,
+			    const struct resp_value **result,
+			    struct rdc_meta *meta)
+{
+	rdc_async *a = r->a;
+	int n = rdc__envelope(v, result, meta);
+
+	if (n < 0 || (n == 5) != r->any_node) {
+		finish_unreadable(r, c, r->any_node
+				  ? "malformed reply: expected [result :term :index :lag :last_contact_ms]"
+				  : "malformed reply: expected [result :term :index]");
+		return false;
+	}
+	if (term_checked(r) && meta->term < a->max_term) {
+		on_stale(r, c, meta->term);
+		return false;
+	}
+	if (r->any_node || r->op == RDC__OP_STATUS)
+		return true;
+	if (meta->term >= a->max_term) {
+		a->max_term = meta->term;
+		a->leader = c->addr;
+		a->have_leader = true;
+	}
+	return true;
+}
+
+/* What a decoded status means for this request, when more is to be done
+ * than reporting it. Returns false when r has been dealt with. */
+static bool settle(rdc_async_req *r, int *st, struct rdc__result *res)
+{
+	rdc_async *a = r->a;
+	rdc_session *s = r->session;
+
+	if (*st == RDC_CONDITION && r->op == RDC__OP_LOCK &&
+	    uv_now(a->loop) < r->wait_until) {
+		backoff(r, "the lock is held by another session");
+		return false;
+	}
+	if (*st == RDC_CONDITION && r->op == RDC__OP_UNLOCK &&
+	    r->maybe_applied)
+		*st = RDC_OK; /* our lost first attempt released it, or it was
+			       * not held: either way s does not hold it */
+	if (s == NULL || (*st != RDC_OK && *st != RDC_CONDITION))
+		return true;
+	if (r->op == RDC__OP_SOPEN) {
+		s->id = (uint64_t)res->reply.integer;
+		s->last_active = r->first_sent;
+		rdc__session_adopt(s, s->owner == NULL);
+		res->reply.session = s;
+	} else {
+		rdc__session_activity(s, r->first_sent);
+	}
+	return true;
+}
+
 static void on_data_reply(rdc_async_req *r, struct rdc__conn *c,
 			  const struct resp_value *v)
 {
 	rdc_async *a = r->a;
 	const struct resp_value *result;
 	struct rdc__result res;
-	struct rdc_meta meta;
+	struct rdc_meta meta = {0};
 	char err[160];
 	int st;
 
-	if (rdc__envelope(v, &result, &meta) != 0) {
-		finish_unreadable(r, c,
-				  "malformed reply: expected [result :term :index]");
+	if (!accept_envelope(r, c, v, &result, &meta))
 		return;
-	}
-	if (r->op != RDC__OP_STATUS) {
-		if (meta.term < a->max_term) {
-			on_stale(r, c, meta.term);
+	snprintf(meta.served_by, sizeof(meta.served_by), "%s", c->addr.text);
+	rdc__result_init(&res);
+	st = rdc__decode(r->op, result, r->body.data + r->key_off, r->klen,
+			 &res, err, sizeof(err));
+	if (st == RDC_OK || st == RDC_NOTFOUND || st == RDC_CONDITION) {
+		res.reply.meta = meta;
+		if (r->op != RDC__OP_STATUS && meta.index > a->max_index)
+			a->max_index = meta.index;
+		if (!settle(r, &st, &res)) {
+			rdc__result_free(&res);
 			return;
 		}
-		a->max_term = meta.term;
-		a->leader = c->addr;
-		a->have_leader = true;
 	}
-	rdc__result_init(&res);
-	st = rdc__decode(r->op, result, r->out.data + r->key_off, r->klen,
-			 &res, err, sizeof(err));
-	if (st == RDC_OK || st == RDC_NOTFOUND || st == RDC_CONDITION)
-		res.reply.meta = meta;
 	switch (st) {
 	case RDC_OK:
 		finish(r, st, &res, NULL);
@@ -452,7 +768,11 @@ static void on_data_reply(rdc_async_req *r, struct rdc__conn *c,
 		finish(r, st, &res, "key not found");
 		break;
 	case RDC_CONDITION:
-		finish(r, st, &res, "condition not met; nothing was changed");
+		finish(r, st, &res, r->op == RDC__OP_LOCK
+		       ? "the lock is held by another session"
+		       : r->op == RDC__OP_UNLOCK
+		       ? "this session does not hold the lock"
+		       : "condition not met; nothing was changed");
 		break;
 	case RDC_NOMEM:
 		finish(r, st, &res, "out of memory decoding the reply");
@@ -492,14 +812,17 @@ static void on_conn_failed(struct rdc__conn *c, const char *why)
 		rdc_async_req *r = rdc__container_of(p, rdc_async_req, pend);
 
 		r->conn = NULL;
-		if (r->done)
+		if (r->done) {
 			req_try_free(r);
-		else if (sent && r->write)
+		} else if (sent && r->write && !r->retry_safe) {
 			finish(r, RDC_UNCERTAIN, NULL,
 			       "%s after the write was sent; the write may or may not have been applied",
 			       why);
-		else
+		} else {
+			if (sent && r->write)
+				r->maybe_applied = true;
 			backoff(r, "%s", why);
+		}
 	}
 }
 
@@ -507,11 +830,9 @@ static void on_conn_closed(struct rdc__conn *c)
 {
 	rdc_async *a = c->owner;
 
-	if (a->cur == c)
-		a->cur = NULL;
+	retire(a, c);
 	rdc__list_remove(&c->owner_link);
-	a->handles--;
-	maybe_closed(a);
+	rdc__async_handle_closed(a);
 }
 
 static const struct rdc__conn_events conn_events = {
@@ -563,6 +884,7 @@ rdc_async *rdc_async_open(uv_loop_t *loop, const char *endpoints,
 	a->loop = loop;
 	rdc__list_init(&a->conns);
 	rdc__list_init(&a->reqs);
+	rdc__list_init(&a->sessions);
 	uv_timer_init(loop, &a->closer);
 	a->closer.data = a;
 	a->handles = 1;
@@ -573,6 +895,15 @@ rdc_async *rdc_async_open(uv_loop_t *loop, const char *endpoints,
 		return a;
 	rc = rdc__addr_list_parse(endpoints, &a->eps, &a->neps, a->errmsg,
 				  sizeof(a->errmsg));
+	if (rc == 0) {
+		/* Many short-lived clients must not all start on one node. */
+		a->next_read = (size_t)(rdc__rand_next(&a->rand) % a->neps);
+		a->rconn = calloc(a->neps, sizeof(*a->rconn));
+		if (a->rconn == NULL) {
+			rc = -2;
+			snprintf(a->errmsg, sizeof(a->errmsg), "out of memory");
+		}
+	}
 	if (rc != 0)
 		a->errcode = rc == -2 ? RDC_NOMEM : RDC_INVALID;
 	return a;
@@ -588,12 +919,20 @@ const char *rdc_async_errmsg(const rdc_async *a)
 	return a->errmsg;
 }
 
+uint64_t rdc_async_last_index(const rdc_async *a)
+{
+	return a->max_index;
+}
+
+void rdc_async_observe_index(rdc_async *a, uint64_t index)
+{
+	if (index > a->max_index)
+		a->max_index = index;
+}
+
 static void on_closer_closed(uv_handle_t *h)
 {
-	rdc_async *a = h->data;
-
-	a->handles--;
-	maybe_closed(a);
+	rdc__async_handle_closed(h->data);
 }
 
 /* Finish every unfinished request: those whose bytes may have reached a
@@ -610,7 +949,7 @@ static void cancel_requests(rdc_async *a)
 			rdc__conn_withdraw(r->conn, &r->pend);
 			r->conn = NULL;
 		}
-		if (sent && r->write)
+		if ((sent || r->maybe_applied) && r->write)
 			finish(r, RDC_UNCERTAIN, NULL,
 			       "client closed with the write in flight; it may or may not have been applied");
 		else
@@ -629,7 +968,10 @@ void rdc_async_close(rdc_async *a, rdc_async_close_cb close_cb, void *data)
 	a->close_cb = close_cb;
 	a->close_data = data;
 	a->cur = NULL;
+	if (a->rconn != NULL)
+		memset(a->rconn, 0, a->neps * sizeof(*a->rconn));
 	cancel_requests(a);
+	rdc__session_drop_all(&a->sessions);
 	for (n = a->conns.next; n != &a->conns; n = n->next) {
 		struct rdc__conn *c = rdc__container_of(n, struct rdc__conn,
 							owner_link);
@@ -678,34 +1020,64 @@ static rdc_async_req *req_new(rdc_async *a, enum rdc__op op, rdc_async_cb cb,
 	r->write = rdc__op_is_write(op);
 	r->cb = cb;
 	r->data = data;
+	buf_init(&r->body);
 	buf_init(&r->out);
 	rdc__list_init(&r->all);
 	rdc__list_init(&r->pend.link);
+	rdc__list_init(&r->seq.link);
 	*rc = RDC_OK;
 	return r;
 }
 
-/* Start r whose command is encoded (enc_rc is the encoder's result). */
-static int req_start(rdc_async_req *r, int enc_rc)
+/* r belongs to session s (which must be usable on r's handle): hold it. */
+static void req_bind(rdc_async_req *r, rdc_session *s)
+{
+	r->session = s;
+	r->retry_safe = true;
+	rdc__session_ref(s);
+}
+
+/* Start r whose command is encoded in r->body (enc_rc is the encoder's
+ * result; on failure r is freed). extra_ms extends the deadline (a lock
+ * waiting to be free). */
+static int req_start_for(rdc_async_req *r, int enc_rc, unsigned extra_ms)
 {
 	rdc_async *a = r->a;
+	uint64_t now;
 
 	if (enc_rc != 0) {
-		buf_free(&r->out);
+		if (r->session != NULL)
+			rdc__session_unref(r->session);
+		buf_free(&r->body);
 		free(r);
 		return RDC_NOMEM;
 	}
+	if (r->sequenced)
+		rdc__session_take_seq(r->session, &r->seq);
 	/* The loop's clock may be stale (a blocking client's loop sleeps
 	 * between calls): measure the deadline from now. */
 	uv_update_time(a->loop);
-	r->deadline = uv_now(a->loop) + a->opts.deadline_ms;
+	now = uv_now(a->loop);
+	r->deadline = now + a->opts.deadline_ms + extra_ms;
+	r->wait_until = now + extra_ms;
 	uv_timer_init(a->loop, &r->timer);
 	r->timer.data = r;
 	a->handles++;
-	uv_timer_start(&r->timer, on_req_timer, a->opts.deadline_ms, 0);
 	rdc__list_push(&a->reqs, &r->all);
+	if (r->session != NULL && r->session->expired) {
+		/* Known gone: answer from the loop, as always, sending nothing. */
+		r->fail_now = RDC_SESSION_EXPIRED;
+		uv_timer_start(&r->timer, on_req_timer, 0, 0);
+		return RDC_OK;
+	}
+	uv_timer_start(&r->timer, on_req_timer, r->deadline - now, 0);
 	dispatch(r);
 	return RDC_OK;
+}
+
+static int req_start(rdc_async_req *r, int enc_rc)
+{
+	return req_start_for(r, enc_rc, 0);
 }
 
 /* A (pointer, length) argument is valid when the pointer is set or the
@@ -719,26 +1091,74 @@ static bool arg_ok(const char **p, size_t len)
 	return true;
 }
 
+/* May s be used for requests on a? */
+static bool session_ok(const rdc_async *a, const rdc_session *s)
+{
+	return s != NULL && s->a == a && s->user_held && s->id != 0;
+}
+
+static bool wopts_ok(const rdc_async *a, const struct rdc_write_opts *w)
+{
+	if (w == NULL)
+		return true;
+	if (w->session != NULL && !session_ok(a, w->session))
+		return false;
+	return w->fence_lock != NULL || w->fence_len == 0;
+}
+
+/* Start a data write whose command is encoded in r->body: fence and
+ * sequence it as w asks (w was checked with wopts_ok). */
+static int write_start(rdc_async_req *r, const struct rdc_write_opts *w,
+		       int enc_rc)
+{
+	if (enc_rc == 0 && w != NULL && w->fence_lock != NULL) {
+		struct buf fenced;
+
+		buf_init(&fenced);
+		enc_rc = rdc__enc_fence(&fenced, &r->body, w->fence_lock,
+					w->fence_len, w->fence_token);
+		buf_free(&r->body);
+		r->body = fenced;
+	}
+	if (w != NULL && w->session != NULL) {
+		req_bind(r, w->session);
+		r->sequenced = true;
+	}
+	return req_start(r, enc_rc);
+}
+
 int rdc_async_put(rdc_async *a, const char *key, size_t klen,
-		  const char *value, size_t vlen, int flags, rdc_async_cb cb,
-		  void *data)
+		  const char *value, size_t vlen, int flags,
+		  const struct rdc_write_opts *w, rdc_async_cb cb, void *data)
 {
 	rdc_async_req *r;
 	int rc;
 
 	if (!arg_ok(&key, klen) || !arg_ok(&value, vlen) ||
 	    (flags & ~(RDC_PUT_NX | RDC_PUT_XX)) ||
-	    flags == (RDC_PUT_NX | RDC_PUT_XX))
+	    flags == (RDC_PUT_NX | RDC_PUT_XX) || !wopts_ok(a, w))
 		return RDC_INVALID;
 	r = req_new(a, RDC__OP_PUT, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	return req_start(r, rdc__enc_put(&r->out, key, klen, value, vlen,
-					 flags));
+	return write_start(r, w, rdc__enc_put(&r->body, key, klen, value, vlen,
+					      flags));
 }
 
-int rdc_async_get(rdc_async *a, const char *key, size_t klen, rdc_async_cb cb,
-		  void *data)
+/* A read in mode: linearizable ones go to the leader, the others to any
+ * endpoint. */
+static bool read_mode(rdc_async_req *r, enum rdc_consistency mode)
+{
+	if (mode != RDC_LINEARIZABLE && mode != RDC_SESSION &&
+	    mode != RDC_STALE)
+		return false;
+	r->mode = mode;
+	r->any_node = mode != RDC_LINEARIZABLE;
+	return true;
+}
+
+int rdc_async_get(rdc_async *a, const char *key, size_t klen,
+		  enum rdc_consistency mode, rdc_async_cb cb, void *data)
 {
 	rdc_async_req *r;
 	int rc;
@@ -748,20 +1168,25 @@ int rdc_async_get(rdc_async *a, const char *key, size_t klen, rdc_async_cb cb,
 	r = req_new(a, RDC__OP_GET, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	rc = rdc__enc_get(&r->out, key, klen);
-	/* The key is the last argument: "<key>\r\n" ends the command. */
+	if (!read_mode(r, mode)) {
+		free(r);
+		return RDC_INVALID;
+	}
+	rc = rdc__enc_get(&r->body, key, klen);
+	/* The key is the last argument: "<key>\r\n" ends the body. */
 	r->klen = klen;
-	r->key_off = rc == 0 ? r->out.len - 2 - klen : 0;
+	r->key_off = rc == 0 ? r->body.len - 2 - klen : 0;
 	return req_start(r, rc);
 }
 
 int rdc_async_del(rdc_async *a, size_t nkeys, const char *const *keys,
-		  const size_t *klens, rdc_async_cb cb, void *data)
+		  const size_t *klens, const struct rdc_write_opts *w,
+		  rdc_async_cb cb, void *data)
 {
 	rdc_async_req *r;
 	int rc;
 
-	if (nkeys == 0 || keys == NULL || klens == NULL)
+	if (nkeys == 0 || keys == NULL || klens == NULL || !wopts_ok(a, w))
 		return RDC_INVALID;
 	for (size_t i = 0; i < nkeys; i++)
 		if (keys[i] == NULL && klens[i] > 0)
@@ -769,59 +1194,79 @@ int rdc_async_del(rdc_async *a, size_t nkeys, const char *const *keys,
 	r = req_new(a, RDC__OP_DEL, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	return req_start(r, rdc__enc_del(&r->out, nkeys, keys, klens));
+	return write_start(r, w, rdc__enc_del(&r->body, nkeys, keys, klens));
 }
 
 int rdc_async_cas(rdc_async *a, const char *key, size_t klen,
 		  const char *expected, size_t elen, const char *value,
-		  size_t vlen, rdc_async_cb cb, void *data)
+		  size_t vlen, const struct rdc_write_opts *w, rdc_async_cb cb,
+		  void *data)
 {
 	rdc_async_req *r;
 	int rc;
 
 	if (!arg_ok(&key, klen) || !arg_ok(&expected, elen) ||
-	    !arg_ok(&value, vlen))
+	    !arg_ok(&value, vlen) || !wopts_ok(a, w))
 		return RDC_INVALID;
 	r = req_new(a, RDC__OP_CAS, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	return req_start(r, rdc__enc_cas(&r->out, key, klen, expected, elen,
-					 value, vlen));
+	return write_start(r, w, rdc__enc_cas(&r->body, key, klen, expected,
+					      elen, value, vlen));
 }
 
 int rdc_async_cas_index(rdc_async *a, const char *key, size_t klen,
 			uint64_t mod_index, const char *value, size_t vlen,
-			rdc_async_cb cb, void *data)
+			const struct rdc_write_opts *w, rdc_async_cb cb,
+			void *data)
 {
 	rdc_async_req *r;
 	int rc;
 
-	if (!arg_ok(&key, klen) || !arg_ok(&value, vlen))
+	if (!arg_ok(&key, klen) || !arg_ok(&value, vlen) || !wopts_ok(a, w))
 		return RDC_INVALID;
 	r = req_new(a, RDC__OP_CASIDX, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	return req_start(r, rdc__enc_cas_index(&r->out, key, klen, mod_index,
-					       value, vlen));
+	return write_start(r, w, rdc__enc_cas_index(&r->body, key, klen,
+						    mod_index, value, vlen));
 }
 
 int rdc_async_incrby(rdc_async *a, const char *key, size_t klen,
-		     int64_t delta, rdc_async_cb cb, void *data)
+		     int64_t delta, const struct rdc_write_opts *w,
+		     rdc_async_cb cb, void *data)
 {
 	rdc_async_req *r;
 	int rc;
 
-	if (!arg_ok(&key, klen))
+	if (!arg_ok(&key, klen) || !wopts_ok(a, w))
 		return RDC_INVALID;
 	r = req_new(a, RDC__OP_INCRBY, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	return req_start(r, rdc__enc_incrby(&r->out, key, klen, delta));
+	return write_start(r, w, rdc__enc_incrby(&r->body, key, klen, delta));
+}
+
+int rdc_async_append(rdc_async *a, const char *key, size_t klen,
+		     const char *value, size_t vlen,
+		     const struct rdc_write_opts *w, rdc_async_cb cb,
+		     void *data)
+{
+	rdc_async_req *r;
+	int rc;
+
+	if (!arg_ok(&key, klen) || !arg_ok(&value, vlen) || !wopts_ok(a, w))
+		return RDC_INVALID;
+	r = req_new(a, RDC__OP_APPEND, cb, data, &rc);
+	if (r == NULL)
+		return rc;
+	return write_start(r, w, rdc__enc_append(&r->body, key, klen, value,
+						 vlen));
 }
 
 int rdc_async_list(rdc_async *a, const char *prefix, size_t plen,
 		   const char *after, size_t alen, size_t limit,
-		   rdc_async_cb cb, void *data)
+		   enum rdc_consistency mode, rdc_async_cb cb, void *data)
 {
 	rdc_async_req *r;
 	int rc;
@@ -831,7 +1276,11 @@ int rdc_async_list(rdc_async *a, const char *prefix, size_t plen,
 	r = req_new(a, RDC__OP_LIST, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	return req_start(r, rdc__enc_list(&r->out, prefix, plen, after, alen,
+	if (!read_mode(r, mode)) {
+		free(r);
+		return RDC_INVALID;
+	}
+	return req_start(r, rdc__enc_list(&r->body, prefix, plen, after, alen,
 					  limit));
 }
 
@@ -843,5 +1292,165 @@ int rdc_async_status(rdc_async *a, rdc_async_cb cb, void *data)
 	r = req_new(a, RDC__OP_STATUS, cb, data, &rc);
 	if (r == NULL)
 		return rc;
-	return req_start(r, rdc__enc_status(&r->out));
+	return req_start(r, rdc__enc_status(&r->body));
+}
+
+/* ---- session submissions ----------------------------------------------- */
+
+int rdc__async_session_open(rdc_async *a, void *owner, unsigned timeout_ms,
+			    rdc_async_cb cb, void *data)
+{
+	rdc_async_req *r;
+	rdc_session *s;
+	int rc;
+
+	r = req_new(a, RDC__OP_SOPEN, cb, data, &rc);
+	if (r == NULL)
+		return rc;
+	s = rdc__session_new(a, owner, timeout_ms);
+	if (s == NULL) {
+		free(r);
+		return RDC_NOMEM;
+	}
+	/* The request holds the only reference until the open succeeds. */
+	r->session = s;
+	r->retry_safe = true;
+	return req_start(r, rdc__enc_session(&r->body, RDC__OP_SOPEN,
+					     s->timeout_ms));
+}
+
+rdc_session *rdc__async_session_attach(rdc_async *a, void *owner, uint64_t id,
+				       unsigned timeout_ms, uint64_t next_seq)
+{
+	rdc_session *s;
+
+	if (a == NULL || a->closing || a->errcode != RDC_OK || id == 0 ||
+	    next_seq == 0)
+		return NULL;
+	s = rdc__session_new(a, owner, timeout_ms);
+	if (s == NULL)
+		return NULL;
+	s->id = id;
+	s->next_seq = next_seq;
+	uv_update_time(a->loop);
+	s->last_active = uv_now(a->loop);
+	rdc__session_adopt(s, owner == NULL);
+	rdc__session_unref(s); /* the user's reference stays */
+	return s;
+}
+
+/* A session command (keepalive, close, lock, unlock) for s. */
+static rdc_async_req *session_req(rdc_session *s, enum rdc__op op,
+				  rdc_async_cb cb, void *data, int *rc)
+{
+	rdc_async_req *r;
+
+	*rc = RDC_INVALID;
+	if (s == NULL || !session_ok(s->a, s))
+		return NULL;
+	r = req_new(s->a, op, cb, data, rc);
+	if (r != NULL)
+		req_bind(r, s);
+	return r;
+}
+
+int rdc__async_keepalive(rdc_session *s, rdc_async_cb cb, void *data)
+{
+	rdc_async_req *r;
+	int rc;
+
+	r = session_req(s, RDC__OP_SKEEPALIVE, cb, data, &rc);
+	if (r == NULL)
+		return rc;
+	return req_start(r, rdc__enc_session(&r->body, RDC__OP_SKEEPALIVE,
+					     s->id));
+}
+
+int rdc__async_session_close(rdc_session *s, rdc_async_cb cb, void *data)
+{
+	rdc_async_req *r;
+	int rc;
+
+	r = session_req(s, RDC__OP_SCLOSE, cb, data, &rc);
+	if (r == NULL)
+		return rc;
+	rc = req_start(r, rdc__enc_session(&r->body, RDC__OP_SCLOSE, s->id));
+	if (rc == RDC_OK)
+		rdc_session_free(s); /* the caller is done with it */
+	return rc;
+}
+
+int rdc__async_lock(rdc_session *s, const char *name, size_t nlen,
+		    unsigned wait_ms, rdc_async_cb cb, void *data)
+{
+	rdc_async_req *r;
+	int rc;
+
+	if (!arg_ok(&name, nlen))
+		return RDC_INVALID;
+	r = session_req(s, RDC__OP_LOCK, cb, data, &rc);
+	if (r == NULL)
+		return rc;
+	return req_start_for(r, rdc__enc_lock(&r->body, RDC__OP_LOCK, name,
+					      nlen, s->id), wait_ms);
+}
+
+int rdc__async_unlock(rdc_session *s, const char *name, size_t nlen,
+		      rdc_async_cb cb, void *data)
+{
+	rdc_async_req *r;
+	int rc;
+
+	if (!arg_ok(&name, nlen))
+		return RDC_INVALID;
+	r = session_req(s, RDC__OP_UNLOCK, cb, data, &rc);
+	if (r == NULL)
+		return rc;
+	return req_start(r, rdc__enc_lock(&r->body, RDC__OP_UNLOCK, name, nlen,
+					  s->id));
+}
+
+/* The public asynchronous session calls refuse sessions of a blocking
+ * client: their loop runs only inside that client's calls. */
+
+int rdc_async_session_open(rdc_async *a, unsigned timeout_ms,
+			   rdc_async_cb cb, void *data)
+{
+	return rdc__async_session_open(a, NULL, timeout_ms, cb, data);
+}
+
+rdc_session *rdc_async_session_attach(rdc_async *a, uint64_t id,
+				      unsigned timeout_ms, uint64_t next_seq)
+{
+	return rdc__async_session_attach(a, NULL, id, timeout_ms, next_seq);
+}
+
+int rdc_async_session_keepalive(rdc_session *s, rdc_async_cb cb, void *data)
+{
+	if (s == NULL || s->owner != NULL)
+		return RDC_INVALID;
+	return rdc__async_keepalive(s, cb, data);
+}
+
+int rdc_async_session_close(rdc_session *s, rdc_async_cb cb, void *data)
+{
+	if (s == NULL || s->owner != NULL)
+		return RDC_INVALID;
+	return rdc__async_session_close(s, cb, data);
+}
+
+int rdc_async_lock(rdc_session *s, const char *name, size_t nlen,
+		   unsigned wait_ms, rdc_async_cb cb, void *data)
+{
+	if (s == NULL || s->owner != NULL)
+		return RDC_INVALID;
+	return rdc__async_lock(s, name, nlen, wait_ms, cb, data);
+}
+
+int rdc_async_unlock(rdc_session *s, const char *name, size_t nlen,
+		     rdc_async_cb cb, void *data)
+{
+	if (s == NULL || s->owner != NULL)
+		return RDC_INVALID;
+	return rdc__async_unlock(s, name, nlen, cb, data);
 }

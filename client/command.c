@@ -16,20 +16,32 @@
 static const struct {
 	const char *name;
 	bool write;
+	bool data;
 } ops[] = {
-	[RDC__OP_PUT] = {"RD.PUT", true},
-	[RDC__OP_GET] = {"RD.GET", false},
-	[RDC__OP_DEL] = {"RD.DEL", true},
-	[RDC__OP_CAS] = {"RD.CAS", true},
-	[RDC__OP_CASIDX] = {"RD.CASIDX", true},
-	[RDC__OP_INCRBY] = {"RD.INCRBY", true},
-	[RDC__OP_LIST] = {"RD.LIST", false},
-	[RDC__OP_STATUS] = {"RD.STATUS", false},
+	[RDC__OP_PUT] = {"RD.PUT", true, true},
+	[RDC__OP_GET] = {"RD.GET", false, false},
+	[RDC__OP_DEL] = {"RD.DEL", true, true},
+	[RDC__OP_CAS] = {"RD.CAS", true, true},
+	[RDC__OP_CASIDX] = {"RD.CASIDX", true, true},
+	[RDC__OP_INCRBY] = {"RD.INCRBY", true, true},
+	[RDC__OP_LIST] = {"RD.LIST", false, false},
+	[RDC__OP_STATUS] = {"RD.STATUS", false, false},
+	[RDC__OP_APPEND] = {"RD.APPEND", true, true},
+	[RDC__OP_SOPEN] = {"RD.SESSION OPEN", true, false},
+	[RDC__OP_SKEEPALIVE] = {"RD.SESSION KEEPALIVE", true, false},
+	[RDC__OP_SCLOSE] = {"RD.SESSION CLOSE", true, false},
+	[RDC__OP_LOCK] = {"RD.LOCK", true, false},
+	[RDC__OP_UNLOCK] = {"RD.UNLOCK", true, false},
 };
 
 bool rdc__op_is_write(enum rdc__op op)
 {
 	return ops[op].write;
+}
+
+bool rdc__op_is_data_write(enum rdc__op op)
+{
+	return ops[op].data;
 }
 
 const char *rdc__op_name(enum rdc__op op)
@@ -136,6 +148,122 @@ int rdc__enc_status(struct buf *b)
 	return resp_w_command(b, 1, argv);
 }
 
+int rdc__enc_append(struct buf *b, const char *key, size_t klen,
+		    const char *value, size_t vlen)
+{
+	struct resp_arg argv[3] = {ARGS("RD.APPEND"), ARG(key, klen),
+				   ARG(value, vlen)};
+
+	return resp_w_command(b, 3, argv);
+}
+
+static struct resp_arg u64_arg(char buf[24], uint64_t v)
+{
+	return ARG(buf, (size_t)snprintf(buf, 24, "%" PRIu64, v));
+}
+
+int rdc__enc_session(struct buf *b, enum rdc__op op, uint64_t arg)
+{
+	char n[24];
+	struct resp_arg argv[3] = {ARGS("RD.SESSION"), ARGS("OPEN"),
+				   u64_arg(n, arg)};
+
+	if (op == RDC__OP_SKEEPALIVE)
+		argv[1] = ARGS("KEEPALIVE");
+	else if (op == RDC__OP_SCLOSE)
+		argv[1] = ARGS("CLOSE");
+	return resp_w_command(b, 3, argv);
+}
+
+int rdc__enc_lock(struct buf *b, enum rdc__op op, const char *name,
+		  size_t nlen, uint64_t sid)
+{
+	char n[24];
+	struct resp_arg argv[3] = {
+		ARGS(op == RDC__OP_UNLOCK ? "RD.UNLOCK" : "RD.LOCK"),
+		ARG(name, nlen), u64_arg(n, sid)};
+
+	return resp_w_command(b, 3, argv);
+}
+
+/* ---- wrapping a command in more arguments ------------------------------- */
+
+/* The argument count of an encoded command ("*<n>\r\n..."), and where its
+ * arguments start. -1 when body is not one. */
+static int body_header(const struct buf *body, size_t *argc, size_t *start)
+{
+	const char *p = body->data;
+	size_t i = 1, n = 0;
+
+	if (body->len < 4 || p[0] != '*')
+		return -1;
+	while (i < body->len && p[i] >= '0' && p[i] <= '9' && i < 12)
+		n = n * 10 + (size_t)(p[i++] - '0');
+	if (i == 1 || i + 1 >= body->len || p[i] != '\r' || p[i + 1] != '\n')
+		return -1;
+	*argc = n;
+	*start = i + 2;
+	return 0;
+}
+
+/* out = pre + body's arguments + post, as one command. */
+static int wrap(struct buf *out, const struct resp_arg *pre, size_t npre,
+		const struct buf *body, const struct resp_arg *post,
+		size_t npost)
+{
+	size_t argc, start;
+
+	if (body_header(body, &argc, &start) != 0)
+		return -1;
+	if (resp_w_array(out, (long long)(argc + npre + npost)) != 0)
+		return -1;
+	for (size_t i = 0; i < npre; i++)
+		if (resp_w_bulk(out, pre[i].p, pre[i].len) != 0)
+			return -1;
+	if (buf_append(out, body->data + start, body->len - start) != 0)
+		return -1;
+	for (size_t i = 0; i < npost; i++)
+		if (resp_w_bulk(out, post[i].p, post[i].len) != 0)
+			return -1;
+	return 0;
+}
+
+int rdc__enc_fence(struct buf *out, const struct buf *body, const char *lock,
+		   size_t llen, uint64_t token)
+{
+	char t[24];
+	struct resp_arg pre[3] = {ARGS("RD.FENCE"), ARG(lock, llen),
+				  u64_arg(t, token)};
+
+	return wrap(out, pre, 3, body, NULL, 0);
+}
+
+int rdc__enc_seq(struct buf *out, const struct buf *body, uint64_t sid,
+		 uint64_t seq, uint64_t ack)
+{
+	char a[24], b[24], c[24];
+	struct resp_arg pre[4] = {ARGS("RD.SEQ"), u64_arg(a, sid),
+				  u64_arg(b, seq), u64_arg(c, ack)};
+
+	return wrap(out, pre, 4, body, NULL, 0);
+}
+
+int rdc__enc_mode(struct buf *out, const struct buf *body,
+		  enum rdc_consistency mode, uint64_t min_index)
+{
+	char n[24];
+	struct resp_arg post[2] = {ARGS("LINEARIZABLE")};
+	size_t npost = 1;
+
+	if (mode == RDC_STALE) {
+		post[0] = ARGS("STALE");
+	} else if (mode == RDC_SESSION) {
+		post[0] = ARGS("SESSION");
+		post[npost++] = u64_arg(n, min_index);
+	}
+	return wrap(out, NULL, 0, body, post, npost);
+}
+
 /* ---- errors and envelopes ---------------------------------------------- */
 
 /* Does the error text start with the code word w (followed by a space or the
@@ -160,6 +288,12 @@ enum rdc__err_kind rdc__err_classify(const struct resp_value *err)
 		return RDC__ERR_UNCERTAIN;
 	if (err_is(err, "ERR") || err_is(err, "TOOLARGE"))
 		return RDC__ERR_BAD;
+	if (err_is(err, "BADSEQ"))
+		return RDC__ERR_BADSEQ;
+	if (err_is(err, "SESSIONEXPIRED"))
+		return RDC__ERR_EXPIRED;
+	if (err_is(err, "FENCED"))
+		return RDC__ERR_FENCED;
 	return RDC__ERR_OTHER;
 }
 
@@ -183,13 +317,18 @@ int rdc__moved_addr(const struct resp_value *err, struct rdc__addr *out)
 int rdc__envelope(const struct resp_value *v, const struct resp_value **result,
 		  struct rdc_meta *meta)
 {
-	if (v->type != RESP_T_ARRAY || v->n != 3)
+	if (v->type != RESP_T_ARRAY || (v->n != 3 && v->n != 5))
 		return -1;
 	if (resp_value_u64(&v->elems[1], &meta->term) != 0 ||
 	    resp_value_u64(&v->elems[2], &meta->index) != 0)
 		return -1;
+	meta->lag = meta->last_contact_ms = 0;
+	if (v->n == 5 &&
+	    (resp_value_u64(&v->elems[3], &meta->lag) != 0 ||
+	     resp_value_u64(&v->elems[4], &meta->last_contact_ms) != 0))
+		return -1;
 	*result = &v->elems[0];
-	return 0;
+	return (int)v->n;
 }
 
 /* ---- results ----------------------------------------------------------- */
@@ -459,6 +598,21 @@ static int decode_status(const struct resp_value *r, struct rdc__result *res,
 	return RDC_OK;
 }
 
+/* A non-negative integer; zero_is is the status for 0 (lock: the lock is
+ * held elsewhere), positive_only rejects 0 outright (a session id). */
+static int decode_count(const struct resp_value *r, struct rdc__result *res,
+			int zero_is, char *err, size_t errlen)
+{
+	if (r->type != RESP_T_INT || r->integer < 0)
+		return proto(err, errlen, "expected a non-negative integer");
+	res->reply.integer = r->integer;
+	if (r->integer > 0)
+		return RDC_OK;
+	if (zero_is == RDC_PROTOCOL)
+		return proto(err, errlen, "expected a positive integer");
+	return zero_is;
+}
+
 int rdc__decode(enum rdc__op op, const struct resp_value *result,
 		const char *key, size_t klen, struct rdc__result *res,
 		char *err, size_t errlen)
@@ -467,10 +621,23 @@ int rdc__decode(enum rdc__op op, const struct resp_value *result,
 	case RDC__OP_PUT:
 	case RDC__OP_CAS:
 	case RDC__OP_CASIDX:
+	case RDC__OP_UNLOCK:
 		return decode_flag(result, res, err, errlen);
+	case RDC__OP_SKEEPALIVE:
+	case RDC__OP_SCLOSE:
+		if (result->type != RESP_T_INT || result->integer != 1)
+			return proto(err, errlen, "expected :1");
+		res->reply.integer = 1;
+		return RDC_OK;
 	case RDC__OP_DEL:
 	case RDC__OP_INCRBY:
 		return decode_int(result, res, err, errlen);
+	case RDC__OP_APPEND:
+		return decode_count(result, res, RDC_OK, err, errlen);
+	case RDC__OP_SOPEN:
+		return decode_count(result, res, RDC_PROTOCOL, err, errlen);
+	case RDC__OP_LOCK:
+		return decode_count(result, res, RDC_CONDITION, err, errlen);
 	case RDC__OP_GET:
 		return decode_get(result, key, klen, res, err, errlen);
 	case RDC__OP_LIST:

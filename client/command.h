@@ -27,11 +27,20 @@ enum rdc__op {
 	RDC__OP_CASIDX,
 	RDC__OP_INCRBY,
 	RDC__OP_LIST,
-	RDC__OP_STATUS
+	RDC__OP_STATUS,
+	RDC__OP_APPEND,
+	RDC__OP_SOPEN,      /* RD.SESSION OPEN */
+	RDC__OP_SKEEPALIVE, /* RD.SESSION KEEPALIVE */
+	RDC__OP_SCLOSE,     /* RD.SESSION CLOSE */
+	RDC__OP_LOCK,
+	RDC__OP_UNLOCK
 };
 
 /* Writes change state: their outcome becomes uncertain once sent. */
 bool rdc__op_is_write(enum rdc__op op);
+/* Data writes, which may be sequenced (RD.SEQ) and fenced (RD.FENCE). The
+ * session commands name their session themselves and are not. */
+bool rdc__op_is_data_write(enum rdc__op op);
 /* The command name, e.g. "RD.PUT", for messages. */
 const char *rdc__op_name(enum rdc__op op);
 
@@ -52,6 +61,31 @@ int rdc__enc_incrby(struct buf *b, const char *key, size_t klen,
 int rdc__enc_list(struct buf *b, const char *prefix, size_t plen,
 		  const char *after, size_t alen, size_t limit);
 int rdc__enc_status(struct buf *b);
+int rdc__enc_append(struct buf *b, const char *key, size_t klen,
+		    const char *value, size_t vlen);
+/* RD.SESSION OPEN timeout_ms / KEEPALIVE sid / CLOSE sid. */
+int rdc__enc_session(struct buf *b, enum rdc__op op, uint64_t arg);
+/* RD.LOCK name sid / RD.UNLOCK name sid. */
+int rdc__enc_lock(struct buf *b, enum rdc__op op, const char *name,
+		  size_t nlen, uint64_t sid);
+
+/* Wrappers: each appends to out the command body (one whole encoded
+ * command, as the encoders above produce) with arguments added around it.
+ * They return 0, or -1 when memory runs out or body is not an encoded
+ * command. */
+
+/* "RD.FENCE lock token <body>". */
+int rdc__enc_fence(struct buf *out, const struct buf *body, const char *lock,
+		   size_t llen, uint64_t token);
+/* "RD.SEQ sid seq ack <body>". */
+int rdc__enc_seq(struct buf *out, const struct buf *body, uint64_t sid,
+		 uint64_t seq, uint64_t ack);
+/* "<body> LINEARIZABLE", "<body> STALE" or "<body> SESSION min_index": the
+ * mode is always spelled out, so a key or prefix that happens to read
+ * "STALE" is never taken for one, and a connection left in READONLY mode
+ * changes nothing. */
+int rdc__enc_mode(struct buf *out, const struct buf *body,
+		  enum rdc_consistency mode, uint64_t min_index);
 
 /* What an error reply asks the client to do. */
 enum rdc__err_kind {
@@ -60,6 +94,9 @@ enum rdc__err_kind {
 	RDC__ERR_BUSY,      /* leader overloaded: same node after a pause */
 	RDC__ERR_UNCERTAIN, /* a write's outcome is unknown */
 	RDC__ERR_BAD,       /* -ERR / -TOOLARGE: the request is wrong */
+	RDC__ERR_BADSEQ,    /* a sequence number the server will not take */
+	RDC__ERR_EXPIRED,   /* -SESSIONEXPIRED: unknown or expired session */
+	RDC__ERR_FENCED,    /* a fenced write's token is stale */
 	RDC__ERR_OTHER      /* not in the protocol */
 };
 enum rdc__err_kind rdc__err_classify(const struct resp_value *err);
@@ -68,8 +105,10 @@ enum rdc__err_kind rdc__err_classify(const struct resp_value *err);
  * reply does not have that shape. */
 int rdc__moved_addr(const struct resp_value *err, struct rdc__addr *out);
 
-/* Split an envelope. Returns 0 with *result pointing at its first element and
- * meta filled, or -1 when v is not "*3 <result> :term :index". */
+/* Split an envelope: "*3 <result> :term :index", or for session and stale
+ * reads "*5 <result> :term :applied_index :lag :last_contact_ms". Returns
+ * the number of elements (3 or 5) with *result pointing at the first and
+ * meta's numbers filled (served_by untouched), or -1 for any other shape. */
 int rdc__envelope(const struct resp_value *v, const struct resp_value **result,
 		  struct rdc_meta *meta);
 

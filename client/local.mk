@@ -11,6 +11,7 @@ client_librdcore_la_SOURCES = \
 	client/command.c client/command.h \
 	client/conn.c client/conn.h \
 	client/async.c client/async.h \
+	client/session.c client/session.h \
 	client/sync.c \
 	client/strerror.c \
 	include/raftd/client.h
@@ -30,6 +31,7 @@ pkgconfig_DATA = client/libraftd.pc
 EXTRA_DIST += client/libraftd.pc.in
 
 bin_PROGRAMS += client/raftctl
-client_raftctl_SOURCES = client/raftctl.c
+client_raftctl_SOURCES = client/raftctl.c client/raftctl.h \
+	client/raftctl_kv.c client/raftctl_session.c client/raftctl_out.c
 client_raftctl_CFLAGS = $(AM_CFLAGS)
 client_raftctl_LDADD = client/libraftd.la $(UV_LIBS)

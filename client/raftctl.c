@@ -10,54 +10,42 @@
  *
  * Options may come before or after the command. Arguments that look like
  * negative numbers ("incr n -5") are arguments, not options; "--" ends the
- * options for anything else that starts with '-'.
+ * options for anything else that starts with '-'. Each option that belongs
+ * to some commands only is refused with the others, so a misplaced one is
+ * never silently ignored.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "raftd/client.h"
+#include "client/raftctl.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
 
 #define DEFAULT_ENDPOINTS "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
-#define LIST_PAGE 1000 /* the server's default page */
-#define MAX_ARGS 64
 
-enum exit_code {
-	EXIT_OK = 0,
-	EXIT_NO = 1,          /* not found, condition not met */
-	EXIT_USAGE = 2,
-	EXIT_UNAVAILABLE = 3, /* no leader, timeout: nothing was changed */
-	EXIT_UNKNOWN = 4,     /* a write's outcome is unknown */
-	EXIT_ERROR = 5
-};
-
-struct cli {
-	const char *endpoints;
-	unsigned deadline_ms; /* 0: the library's default */
-	bool json;
-	bool verbose;
-	int put_flags;
-	size_t limit;         /* list: 0 means everything */
-	const char *cmd;
-	int argc;             /* the command's arguments */
-	char *argv[MAX_ARGS];
-	rdc_client *c;
+/* Which options a command takes (besides the global ones). */
+enum {
+	TAKES_PUTFLAGS = 1 << 0,  /* --nx, --xx */
+	TAKES_LIMIT = 1 << 1,     /* --limit */
+	TAKES_READ = 1 << 2,      /* --consistency, --min-index */
+	TAKES_WRITE = 1 << 3,     /* --fence, --session with --seq */
+	TAKES_LOCK = 1 << 4,      /* --session, --session-timeout, --wait,
+				   * --hold */
+	TAKES_UNLOCK = 1 << 5,    /* --session (required) */
+	TAKES_STIMEOUT = 1 << 6   /* --session-timeout */
 };
 
 struct command {
 	const char *name;
 	int min_args, max_args; /* -1: no maximum */
 	const char *args;
+	unsigned takes;
 	int (*run)(struct cli *cli);
 };
 
@@ -72,491 +60,80 @@ static const char *const usage_text =
 	"                               (0: only if KEY does not exist)\n"
 	"  del KEY...                   delete keys (one atomic write)\n"
 	"  incr KEY [DELTA]             add DELTA (default 1) to an integer value\n"
+	"  append KEY VALUE             append VALUE to KEY's value; prints the new length\n"
 	"  list [PREFIX] [--limit N]    keys and values under PREFIX, in byte order;\n"
 	"                               without --limit, all of them (several requests,\n"
 	"                               so not one snapshot)\n"
 	"  status                       the cluster's members; * marks the leader\n"
+	"  session open                 open an exactly-once session; prints its id\n"
+	"  session close SID            close it (its locks are released)\n"
+	"  session keepalive SID        keep it alive (it expires after its timeout\n"
+	"                               without any command)\n"
+	"  lock NAME                    acquire a lock; prints session=SID token=T.\n"
+	"                               Opens a session unless --session is given; the\n"
+	"                               session stays open (holding the lock) until it is\n"
+	"                               closed or expires, unless --hold is given\n"
+	"  unlock NAME --session SID    release a lock held by session SID\n"
 	"\n"
 	"Options:\n"
 	"  -e, --endpoints LIST   host:port[,host:port...] (default: $RAFTD_ENDPOINTS,\n"
 	"                         else " DEFAULT_ENDPOINTS ")\n"
 	"  -t, --timeout SECONDS  per request, retries included (default 5)\n"
 	"  -j, --json             machine-readable output on stdout\n"
-	"  -v, --verbose          more detail (get: create/mod index, term, index)\n"
+	"  -v, --verbose          more detail (get: indexes, term, and for session and\n"
+	"                         stale reads the serving node, its lag and last contact)\n"
 	"      --nx, --xx         put conditions\n"
 	"  -n, --limit N          list: at most N entries\n"
+	"  -c, --consistency MODE get, list: linearizable (default: the leader, after a\n"
+	"                         barrier), session (any node that has applied\n"
+	"                         --min-index), or stale (any node, at once)\n"
+	"      --min-index N      get, list: read at index N or later (implies\n"
+	"                         --consistency session). A one-shot raftctl has seen no\n"
+	"                         index of its own, so session mode is meaningful only\n"
+	"                         with this: pass the index a previous command printed\n"
+	"      --fence LOCK TOKEN writes: apply only while TOKEN is the newest token\n"
+	"                         issued for LOCK\n"
+	"      --session SID      writes (with --seq), lock, unlock: use session SID\n"
+	"      --seq N            writes: send as sequence number N of --session SID\n"
+	"                         (RD.SEQ SID N N); repeating it returns the first result\n"
+	"      --session-timeout MS  session open, lock: the new session's timeout\n"
+	"                         (default 30000; the server accepts 1000..3600000)\n"
+	"      --wait SECONDS     lock: retry while another session holds the lock\n"
+	"      --hold SECONDS     lock: keep the session alive that long, then close it\n"
+	"                         (SIGINT/SIGTERM close it early)\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
 	"\n"
-	"Exit codes: 0 ok; 1 not found or condition not met; 2 usage error;\n"
-	"3 no leader / timed out (nothing was changed); 4 outcome unknown (the write\n"
-	"may or may not have been applied); 5 other errors.\n";
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("raftctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see raftctl --help)\n", stderr);
-	return EXIT_USAGE;
-}
-
-/* ---- output ------------------------------------------------------------ */
-
-/* A byte string as a JSON string: valid UTF-8 passes through, other bytes
- * become \u00XX so the output is always valid JSON. */
-static void json_str(const char *s, size_t n)
-{
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		size_t len = ch < 0x80 ? 1 : (ch >> 5) == 6 ? 2
-			   : (ch >> 4) == 14 ? 3 : (ch >> 3) == 30 ? 4 : 0;
-		bool ok = len > 1 && i + len <= n;
-
-		for (size_t k = 1; ok && k < len; k++)
-			ok = ((unsigned char)s[i + k] >> 6) == 2;
-		if (ok) {
-			fwrite(s + i, 1, len, stdout);
-			i += len - 1;
-		} else if (ch == '"' || ch == '\\') {
-			printf("\\%c", ch);
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			printf("\\u%04x", ch);
-		} else {
-			putchar(ch);
-		}
-	}
-	putchar('"');
-}
-
-static void json_meta(const struct rdc_meta *m)
-{
-	printf("\"term\":%" PRIu64 ",\"index\":%" PRIu64, m->term, m->index);
-}
-
-static void print_ok(const struct cli *cli, const struct rdc_meta *m)
-{
-	if (cli->json) {
-		printf("{\"ok\":true,");
-		json_meta(m);
-		printf("}\n");
-	} else {
-		printf("OK term=%" PRIu64 " index=%" PRIu64 "\n", m->term,
-		       m->index);
-	}
-}
-
-/* Report a failed call; returns the exit code. */
-static int fail(const struct cli *cli, int rc)
-{
-	const char *msg = rdc_errmsg(cli->c);
-
-	switch (rc) {
-	case RDC_UNCERTAIN:
-		fputs("outcome unknown: the write may or may not have been applied\n",
-		      stderr);
-		return EXIT_UNKNOWN;
-	case RDC_UNAVAILABLE:
-		fprintf(stderr,
-			"raftctl: %s: %s; check that the cluster is running at %s (set -e or RAFTD_ENDPOINTS)\n",
-			cli->cmd, msg, cli->endpoints);
-		return EXIT_UNAVAILABLE;
-	case RDC_TIMEOUT:
-		fprintf(stderr, "raftctl: %s: %s; nothing was changed: retry, or raise --timeout\n",
-			cli->cmd, msg);
-		return EXIT_UNAVAILABLE;
-	case RDC_NOTFOUND:
-	case RDC_CONDITION:
-		fprintf(stderr, "raftctl: %s: %s\n", cli->cmd, msg);
-		return EXIT_NO;
-	}
-	fprintf(stderr, "raftctl: %s: %s: %s\n", cli->cmd, rdc_strerror(rc),
-		msg[0] ? msg : "no details");
-	return EXIT_ERROR;
-}
-
-/* ---- argument parsing helpers ------------------------------------------ */
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	*out = strtoull(s, &end, 10);
-	return errno || *end ? -1 : 0;
-}
-
-static int parse_i64(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || end == s)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* "-5", "-0": arguments, not options. */
-static bool is_negative_number(const char *s)
-{
-	if (s[0] != '-' || s[1] == '\0')
-		return false;
-	for (s++; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-/* ---- commands ---------------------------------------------------------- */
-
-#define ARG(i) (cli->argv[i]), strlen(cli->argv[i])
-
-static int cmd_put(struct cli *cli)
-{
-	struct rdc_meta m;
-	int rc = rdc_put(cli->c, ARG(0), ARG(1), cli->put_flags, &m);
-
-	if (rc == RDC_CONDITION) {
-		fprintf(stderr, "raftctl: put: %s; nothing was changed\n",
-			cli->put_flags & RDC_PUT_NX
-				? "the key already exists (--nx)"
-				: "the key does not exist (--xx)");
-		return EXIT_NO;
-	}
-	if (rc != RDC_OK)
-		return fail(cli, rc);
-	print_ok(cli, &m);
-	return EXIT_OK;
-}
-
-static int cmd_get(struct cli *cli)
-{
-	struct rdc_kv *kv;
-	struct rdc_meta m;
-	int rc = rdc_get(cli->c, ARG(0), &kv, &m);
-
-	if (rc == RDC_NOTFOUND) {
-		fprintf(stderr, "raftctl: get: key not found: %s\n", cli->argv[0]);
-		return EXIT_NO;
-	}
-	if (rc != RDC_OK)
-		return fail(cli, rc);
-	if (cli->json) {
-		printf("{\"key\":");
-		json_str(kv->key, kv->klen);
-		printf(",\"value\":");
-		json_str(kv->value, kv->vlen);
-		printf(",\"create_index\":%" PRIu64 ",\"mod_index\":%" PRIu64 ",",
-		       kv->create_index, kv->mod_index);
-		json_meta(&m);
-		printf("}\n");
-	} else {
-		fwrite(kv->value, 1, kv->vlen, stdout);
-		putchar('\n');
-		if (cli->verbose)
-			printf("create_index=%" PRIu64 " mod_index=%" PRIu64
-			       " term=%" PRIu64 " index=%" PRIu64 "\n",
-			       kv->create_index, kv->mod_index, m.term, m.index);
-	}
-	rdc_free(kv);
-	return EXIT_OK;
-}
-
-static int cmd_cas(struct cli *cli)
-{
-	struct rdc_meta m;
-	int rc = rdc_cas(cli->c, ARG(0), ARG(1), ARG(2), &m);
-
-	if (rc == RDC_CONDITION) {
-		fprintf(stderr,
-			"raftctl: cas: the value of %s is not '%s' (or the key does not exist); nothing was changed\n",
-			cli->argv[0], cli->argv[1]);
-		return EXIT_NO;
-	}
-	if (rc != RDC_OK)
-		return fail(cli, rc);
-	print_ok(cli, &m);
-	return EXIT_OK;
-}
-
-static int cmd_cas_index(struct cli *cli)
-{
-	struct rdc_meta m;
-	uint64_t idx;
-	int rc;
-
-	if (parse_u64(cli->argv[1], &idx) != 0)
-		return usage_error("cas-index: MODINDEX must be a non-negative integer, not '%s'",
-				   cli->argv[1]);
-	rc = rdc_cas_index(cli->c, ARG(0), idx, ARG(2), &m);
-	if (rc == RDC_CONDITION) {
-		if (idx == 0)
-			fprintf(stderr, "raftctl: cas-index: %s already exists; nothing was changed\n",
-				cli->argv[0]);
-		else
-			fprintf(stderr,
-				"raftctl: cas-index: the mod_index of %s is not %" PRIu64 " (see raftctl get -v %s); nothing was changed\n",
-				cli->argv[0], idx, cli->argv[0]);
-		return EXIT_NO;
-	}
-	if (rc != RDC_OK)
-		return fail(cli, rc);
-	print_ok(cli, &m);
-	return EXIT_OK;
-}
-
-static int cmd_del(struct cli *cli)
-{
-	size_t lens[MAX_ARGS];
-	uint64_t removed;
-	struct rdc_meta m;
-	int rc;
-
-	for (int i = 0; i < cli->argc; i++)
-		lens[i] = strlen(cli->argv[i]);
-	rc = rdc_del(cli->c, (size_t)cli->argc, (const char *const *)cli->argv,
-		     lens, &removed, &m);
-	if (rc != RDC_OK)
-		return fail(cli, rc);
-	if (cli->json) {
-		printf("{\"ok\":true,\"deleted\":%" PRIu64 ",", removed);
-		json_meta(&m);
-		printf("}\n");
-	} else {
-		printf("OK deleted=%" PRIu64 " term=%" PRIu64 " index=%" PRIu64 "\n",
-		       removed, m.term, m.index);
-	}
-	return EXIT_OK;
-}
-
-static int cmd_incr(struct cli *cli)
-{
-	int64_t delta = 1, value;
-	struct rdc_meta m;
-	int rc;
-
-	if (cli->argc == 2 && parse_i64(cli->argv[1], &delta) != 0)
-		return usage_error("incr: DELTA must be an integer, not '%s'",
-				   cli->argv[1]);
-	rc = rdc_incrby(cli->c, ARG(0), delta, &value, &m);
-	if (rc != RDC_OK)
-		return fail(cli, rc);
-	if (cli->json) {
-		printf("{\"value\":%" PRId64 ",", value);
-		json_meta(&m);
-		printf("}\n");
-	} else {
-		printf("%" PRId64 "\n", value);
-		if (cli->verbose)
-			printf("term=%" PRIu64 " index=%" PRIu64 "\n", m.term,
-			       m.index);
-	}
-	return EXIT_OK;
-}
-
-static void print_entry(const struct cli *cli, const struct rdc_kv *kv,
-			bool first)
-{
-	if (cli->json) {
-		printf("%s{\"key\":", first ? "" : ",");
-		json_str(kv->key, kv->klen);
-		printf(",\"value\":");
-		json_str(kv->value, kv->vlen);
-		printf(",\"create_index\":%" PRIu64 ",\"mod_index\":%" PRIu64 "}",
-		       kv->create_index, kv->mod_index);
-		return;
-	}
-	fwrite(kv->key, 1, kv->klen, stdout);
-	putchar('\t');
-	fwrite(kv->value, 1, kv->vlen, stdout);
-	if (cli->verbose)
-		printf("\tcreate_index=%" PRIu64 "\tmod_index=%" PRIu64,
-		       kv->create_index, kv->mod_index);
-	putchar('\n');
-}
-
-/* Pages of at most LIST_PAGE entries, each starting after the last key of
- * the previous one, until the server returns a short page or the limit is
- * reached. */
-static int cmd_list(struct cli *cli)
-{
-	const char *prefix = cli->argc ? cli->argv[0] : "";
-	char *after = NULL;
-	size_t alen = 0, total = 0;
-	int rc = RDC_OK;
-
-	if (cli->json)
-		printf("[");
-	for (;;) {
-		size_t want = LIST_PAGE, n;
-		struct rdc_kv *items;
-
-		if (cli->limit && cli->limit - total < want)
-			want = cli->limit - total;
-		rc = rdc_list(cli->c, prefix, strlen(prefix), after, alen,
-			      want, &items, &n, NULL);
-		if (rc != RDC_OK)
-			break;
-		for (size_t i = 0; i < n; i++)
-			print_entry(cli, &items[i], total + i == 0);
-		total += n;
-		free(after);
-		after = NULL;
-		if (n > 0) {
-			alen = items[n - 1].klen;
-			after = malloc(alen + 1);
-			if (after != NULL)
-				memcpy(after, items[n - 1].key, alen + 1);
-		}
-		rdc_list_free(items);
-		if (n < want || (cli->limit && total >= cli->limit))
-			break;
-		if (after == NULL) {
-			rc = RDC_NOMEM;
-			break;
-		}
-	}
-	free(after);
-	if (rc != RDC_OK) {
-		fflush(stdout);
-		return fail(cli, rc);
-	}
-	if (cli->json)
-		printf("]\n");
-	return EXIT_OK;
-}
-
-static void json_member(const struct rdc_member *m)
-{
-	printf("{\"id\":%" PRIu64 ",\"raft_addr\":", m->id);
-	json_str(m->raft_addr, strlen(m->raft_addr));
-	printf(",\"client_addr\":");
-	json_str(m->client_addr, strlen(m->client_addr));
-	printf(",\"reachable\":%s,\"role\":", m->reachable ? "true" : "false");
-	json_str(m->role, strlen(m->role));
-	printf(",\"state\":");
-	json_str(m->state, strlen(m->state));
-	printf(",\"term\":%" PRIu64 ",\"commit_index\":%" PRIu64
-	       ",\"applied_index\":%" PRIu64 ",\"last_index\":%" PRIu64
-	       ",\"leader_id\":%" PRIu64 "}",
-	       m->term, m->commit_index, m->applied_index, m->last_index,
-	       m->leader_id);
-}
-
-enum { COL_ID, COL_RAFT, COL_CLIENT, COL_REACH, COL_ROLE, COL_STATE, COL_TERM,
-       COL_COMMIT, COL_APPLIED, COL_LAST, NCOLS };
-
-static const char *const headers[NCOLS] = {
-	"ID", "RAFT ADDRESS", "CLIENT ADDRESS", "REACHABLE", "ROLE", "STATE",
-	"TERM", "COMMIT", "APPLIED", "LAST INDEX"};
-
-static void number_cell(char cell[64], const struct rdc_member *m,
-			uint64_t v)
-{
-	if (m->reachable)
-		snprintf(cell, 64, "%" PRIu64, v);
-	else
-		snprintf(cell, 64, "-");
-}
-
-static void member_cells(const struct rdc_member *m, char cells[NCOLS][64])
-{
-	snprintf(cells[COL_ID], 64, "%" PRIu64, m->id);
-	snprintf(cells[COL_RAFT], 64, "%s", m->raft_addr);
-	snprintf(cells[COL_CLIENT], 64, "%s", m->client_addr);
-	snprintf(cells[COL_REACH], 64, "%s", m->reachable ? "yes" : "no");
-	snprintf(cells[COL_ROLE], 64, "%s", m->role);
-	snprintf(cells[COL_STATE], 64, "%s", m->state);
-	/* The numbers of a member nobody could reach are not known. */
-	number_cell(cells[COL_TERM], m, m->term);
-	number_cell(cells[COL_COMMIT], m, m->commit_index);
-	number_cell(cells[COL_APPLIED], m, m->applied_index);
-	number_cell(cells[COL_LAST], m, m->last_index);
-}
-
-static void print_row(const char *mark, char cells[NCOLS][64],
-		      const int width[NCOLS])
-{
-	printf("%s", mark);
-	for (int i = 0; i + 1 < NCOLS; i++)
-		printf("%-*s  ", width[i], cells[i]);
-	printf("%s\n", cells[NCOLS - 1]);
-}
-
-static void status_table(const struct rdc_member *ms, size_t n)
-{
-	char cells[NCOLS][64];
-	int width[NCOLS];
-
-	for (int i = 0; i < NCOLS; i++)
-		width[i] = (int)strlen(headers[i]);
-	for (size_t r = 0; r < n; r++) {
-		member_cells(&ms[r], cells);
-		for (int i = 0; i < NCOLS; i++)
-			if ((int)strlen(cells[i]) > width[i])
-				width[i] = (int)strlen(cells[i]);
-	}
-	for (int i = 0; i < NCOLS; i++)
-		snprintf(cells[i], 64, "%s", headers[i]);
-	print_row("  ", cells, width);
-	for (size_t r = 0; r < n; r++) {
-		member_cells(&ms[r], cells);
-		print_row(strcmp(ms[r].state, "leader") == 0 ? "* " : "  ",
-			  cells, width);
-	}
-}
-
-static int cmd_status(struct cli *cli)
-{
-	struct rdc_member *ms;
-	struct rdc_meta m;
-	size_t n;
-	int rc = rdc_status(cli->c, &ms, &n, &m);
-
-	if (rc != RDC_OK)
-		return fail(cli, rc);
-	if (cli->json) {
-		printf("{");
-		json_meta(&m);
-		printf(",\"members\":[");
-		for (size_t i = 0; i < n; i++) {
-			if (i > 0)
-				putchar(',');
-			json_member(&ms[i]);
-		}
-		printf("]}\n");
-	} else {
-		status_table(ms, n);
-	}
-	rdc_status_free(ms);
-	return EXIT_OK;
-}
+	"Exit codes: 0 ok; 1 not found, condition not met, or lock held elsewhere;\n"
+	"2 usage error; 3 no node answered / timed out (nothing was changed);\n"
+	"4 outcome unknown (the write may or may not have been applied); 5 other\n"
+	"errors; 6 session expired (nothing was applied; its locks are released);\n"
+	"7 fenced (the token is stale; nothing was changed).\n";
 
 static const struct command commands[] = {
-	{"put", 2, 2, "KEY VALUE [--nx|--xx]", cmd_put},
-	{"get", 1, 1, "KEY", cmd_get},
-	{"cas", 3, 3, "KEY EXPECTED NEW", cmd_cas},
-	{"cas-index", 3, 3, "KEY MODINDEX NEW", cmd_cas_index},
-	{"del", 1, MAX_ARGS, "KEY...", cmd_del},
-	{"incr", 1, 2, "KEY [DELTA]", cmd_incr},
-	{"list", 0, 1, "[PREFIX] [--limit N]", cmd_list},
-	{"status", 0, 0, "", cmd_status},
+	{"put", 2, 2, "KEY VALUE [--nx|--xx]", TAKES_PUTFLAGS | TAKES_WRITE,
+	 cmd_put},
+	{"get", 1, 1, "KEY", TAKES_READ, cmd_get},
+	{"cas", 3, 3, "KEY EXPECTED NEW", TAKES_WRITE, cmd_cas},
+	{"cas-index", 3, 3, "KEY MODINDEX NEW", TAKES_WRITE, cmd_cas_index},
+	{"del", 1, MAX_ARGS, "KEY...", TAKES_WRITE, cmd_del},
+	{"incr", 1, 2, "KEY [DELTA]", TAKES_WRITE, cmd_incr},
+	{"append", 2, 2, "KEY VALUE", TAKES_WRITE, cmd_append},
+	{"list", 0, 1, "[PREFIX] [--limit N]", TAKES_LIMIT | TAKES_READ,
+	 cmd_list},
+	{"status", 0, 0, "", 0, cmd_status},
+	{"session", 1, 2, "open | close SID | keepalive SID", TAKES_STIMEOUT,
+	 cmd_session},
+	{"lock", 1, 1, "NAME", TAKES_LOCK | TAKES_STIMEOUT, cmd_lock},
+	{"unlock", 1, 1, "NAME --session SID", TAKES_UNLOCK, cmd_unlock},
 };
 
 /* ---- option parsing ---------------------------------------------------- */
 
-enum { OPT_NX = 256, OPT_XX };
+enum {
+	OPT_NX = 256, OPT_XX, OPT_MIN_INDEX, OPT_FENCE, OPT_SESSION, OPT_SEQ,
+	OPT_STIMEOUT, OPT_WAIT, OPT_HOLD
+};
 
 static const struct option long_options[] = {
 	{"endpoints", required_argument, NULL, 'e'},
@@ -564,31 +141,106 @@ static const struct option long_options[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"limit", required_argument, NULL, 'n'},
+	{"consistency", required_argument, NULL, 'c'},
+	{"min-index", required_argument, NULL, OPT_MIN_INDEX},
 	{"nx", no_argument, NULL, OPT_NX},
 	{"xx", no_argument, NULL, OPT_XX},
+	{"fence", required_argument, NULL, OPT_FENCE},
+	{"session", required_argument, NULL, OPT_SESSION},
+	{"seq", required_argument, NULL, OPT_SEQ},
+	{"session-timeout", required_argument, NULL, OPT_STIMEOUT},
+	{"wait", required_argument, NULL, OPT_WAIT},
+	{"hold", required_argument, NULL, OPT_HOLD},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
-static int set_timeout(struct cli *cli, const char *s)
+/* Seconds (fractions allowed) as milliseconds; min is the smallest number
+ * of seconds accepted (0 or just above). */
+static int parse_seconds(const char *opt, const char *s, bool zero_ok,
+			 unsigned *ms)
 {
 	char *end;
 	double secs;
 
 	errno = 0;
 	secs = strtod(s, &end);
-	if (errno || *end || end == s || !(secs > 0) || secs > 86400)
-		return usage_error("--timeout: expected seconds between 0 and 86400, not '%s'", s);
-	cli->deadline_ms = (unsigned)(secs * 1000 + 0.5);
-	if (cli->deadline_ms == 0)
-		cli->deadline_ms = 1;
+	if (errno || *end || end == s || secs < 0 || (!zero_ok && secs == 0) ||
+	    secs > 86400 || secs != secs)
+		return usage_error("%s: expected seconds between 0 and 86400, not '%s'",
+				   opt, s);
+	*ms = (unsigned)(secs * 1000 + 0.5);
+	if (*ms == 0 && !zero_ok)
+		*ms = 1;
 	return EXIT_OK;
+}
+
+static int set_consistency(struct cli *cli, const char *s)
+{
+	if (strcmp(s, "linearizable") == 0)
+		cli->mode = RDC_LINEARIZABLE;
+	else if (strcmp(s, "session") == 0)
+		cli->mode = RDC_SESSION;
+	else if (strcmp(s, "stale") == 0)
+		cli->mode = RDC_STALE;
+	else
+		return usage_error("--consistency: expected linearizable, session or stale, not '%s'",
+				   s);
+	cli->mode_set = true;
+	return EXIT_OK;
+}
+
+/* --fence LOCK TOKEN: the token is the next word on the command line. */
+static int set_fence(struct cli *cli, int argc, char **argv)
+{
+	if (optind >= argc)
+		return usage_error("--fence: expected LOCK TOKEN");
+	if (parse_u64(argv[optind], &cli->fence_token) != 0)
+		return usage_error("--fence: TOKEN must be a non-negative integer, not '%s'",
+				   argv[optind]);
+	cli->fence_lock = optarg;
+	optind++;
+	return EXIT_OK;
+}
+
+/* A positive integer option value. */
+static int positive(const char *opt, const char *s, uint64_t max,
+		    uint64_t *out)
+{
+	if (parse_u64(s, out) != 0 || *out == 0 || *out > max)
+		return usage_error("%s: expected a positive integer, not '%s'",
+				   opt, s);
+	return EXIT_OK;
+}
+
+static int apply_session_option(struct cli *cli, int opt)
+{
+	uint64_t n;
+	int rc;
+
+	switch (opt) {
+	case OPT_SESSION:
+		return positive("--session", optarg, UINT64_MAX,
+				&cli->session_id);
+	case OPT_SEQ:
+		return positive("--seq", optarg, UINT64_MAX, &cli->seq);
+	case OPT_STIMEOUT:
+		rc = positive("--session-timeout", optarg, UINT32_MAX, &n);
+		cli->session_timeout_ms = (unsigned)n;
+		return rc;
+	case OPT_WAIT:
+		return parse_seconds("--wait", optarg, true, &cli->wait_ms);
+	case OPT_HOLD:
+		cli->hold_set = true;
+		return parse_seconds("--hold", optarg, true, &cli->hold_ms);
+	}
+	return EXIT_USAGE;
 }
 
 /* One option from getopt_long; returns EXIT_OK to go on, -1 when the
  * program should stop with status 0 (--help, --version), else an exit code. */
-static int apply_option(struct cli *cli, int opt)
+static int apply_option(struct cli *cli, int opt, int argc, char **argv)
 {
 	uint64_t n;
 
@@ -597,7 +249,8 @@ static int apply_option(struct cli *cli, int opt)
 		cli->endpoints = optarg;
 		return EXIT_OK;
 	case 't':
-		return set_timeout(cli, optarg);
+		return parse_seconds("--timeout", optarg, false,
+				     &cli->deadline_ms);
 	case 'j':
 		cli->json = true;
 		return EXIT_OK;
@@ -605,9 +258,16 @@ static int apply_option(struct cli *cli, int opt)
 		cli->verbose = true;
 		return EXIT_OK;
 	case 'n':
-		if (parse_u64(optarg, &n) != 0 || n == 0 || n > SIZE_MAX)
-			return usage_error("--limit: expected a positive integer, not '%s'", optarg);
+		if (positive("--limit", optarg, SIZE_MAX, &n) != EXIT_OK)
+			return EXIT_USAGE;
 		cli->limit = (size_t)n;
+		return EXIT_OK;
+	case 'c':
+		return set_consistency(cli, optarg);
+	case OPT_MIN_INDEX:
+		if (parse_u64(optarg, &cli->min_index) != 0)
+			return usage_error("--min-index: expected a non-negative integer, not '%s'",
+					   optarg);
 		return EXIT_OK;
 	case OPT_NX:
 	case OPT_XX:
@@ -615,6 +275,8 @@ static int apply_option(struct cli *cli, int opt)
 			return usage_error("put: give at most one of --nx and --xx");
 		cli->put_flags = opt == OPT_NX ? RDC_PUT_NX : RDC_PUT_XX;
 		return EXIT_OK;
+	case OPT_FENCE:
+		return set_fence(cli, argc, argv);
 	case 'h':
 		fputs(usage_text, stdout);
 		return -1;
@@ -622,7 +284,7 @@ static int apply_option(struct cli *cli, int opt)
 		printf("raftctl (raftd) %s\n", PACKAGE_VERSION);
 		return -1;
 	}
-	return EXIT_USAGE; /* getopt already said what was wrong */
+	return apply_session_option(cli, opt);
 }
 
 static int add_positional(struct cli *cli, char *arg)
@@ -635,6 +297,17 @@ static int add_positional(struct cli *cli, char *arg)
 		return usage_error("too many arguments (at most %d)", MAX_ARGS);
 	cli->argv[cli->argc++] = arg;
 	return EXIT_OK;
+}
+
+/* "-5", "-0": arguments, not options. */
+static bool is_negative_number(const char *s)
+{
+	if (s[0] != '-' || s[1] == '\0')
+		return false;
+	for (s++; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
 }
 
 /* What getopt_long rejected: opt is ':' (a value is missing) or '?'. */
@@ -670,29 +343,80 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 			optind++;
 			continue;
 		}
-		opt = getopt_long(argc, argv, "+:e:t:jvn:hV", long_options,
+		opt = getopt_long(argc, argv, "+:e:t:jvn:c:hV", long_options,
 				  NULL);
 		if (opt == -1)
 			break;
 		if (opt == ':' || opt == '?')
 			return bad_option(opt, argv[optind - 1]);
-		rc = apply_option(cli, opt);
+		rc = apply_option(cli, opt, argc, argv);
 	}
 	return rc;
 }
 
-/* Options that belong to one command must not be given to another. */
-static int check_command(const struct cli *cli, const struct command *cmd)
+/* ---- checking the options against the command -------------------------- */
+
+/* An option given to a command that does not take it. */
+static int misplaced(const struct cli *cli, const struct command *cmd)
 {
+	struct {
+		bool given;
+		unsigned takes;
+		const char *what;
+	} rules[] = {
+		{cli->put_flags != 0, TAKES_PUTFLAGS, "--nx and --xx apply to put only"},
+		{cli->limit != 0, TAKES_LIMIT, "--limit applies to list only"},
+		{cli->mode_set || cli->min_index, TAKES_READ,
+		 "--consistency and --min-index apply to get and list only"},
+		{cli->fence_lock != NULL, TAKES_WRITE,
+		 "--fence applies to writes only (put, cas, cas-index, del, incr, append)"},
+		{cli->seq != 0, TAKES_WRITE, "--seq applies to writes only"},
+		{cli->session_id != 0, TAKES_WRITE | TAKES_LOCK | TAKES_UNLOCK,
+		 "--session applies to writes (with --seq), lock and unlock; session close/keepalive take SID as an argument"},
+		{cli->session_timeout_ms != 0, TAKES_STIMEOUT,
+		 "--session-timeout applies to session open and lock"},
+		{cli->wait_ms != 0 || cli->hold_set, TAKES_LOCK,
+		 "--wait and --hold apply to lock only"},
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].given && !(cmd->takes & rules[i].takes))
+			return usage_error("%s: %s", cmd->name, rules[i].what);
+	return EXIT_OK;
+}
+
+/* Combinations that make no sense even for a command that takes each. */
+static int inconsistent(struct cli *cli, const struct command *cmd)
+{
+	if (cli->min_index && cli->mode_set && cli->mode != RDC_SESSION)
+		return usage_error("%s: --min-index applies to --consistency session only",
+				   cmd->name);
+	if (cli->min_index)
+		cli->mode = RDC_SESSION;
+	if ((cmd->takes & TAKES_WRITE) && (cli->session_id != 0) != (cli->seq != 0))
+		return usage_error("%s: --session and --seq go together (a sequenced write needs both)",
+				   cmd->name);
+	if ((cmd->takes & TAKES_UNLOCK) && cli->session_id == 0)
+		return usage_error("unlock: --session SID is required");
+	if ((cmd->takes & TAKES_LOCK) && cli->session_id && cli->session_timeout_ms)
+		return usage_error("lock: --session-timeout applies to a new session, not with --session");
+	if (strcmp(cmd->name, "session") == 0 && cli->session_timeout_ms &&
+	    strcmp(cli->argv[0], "open") != 0)
+		return usage_error("session %s: --session-timeout applies to session open only",
+				   cli->argv[0]);
+	return EXIT_OK;
+}
+
+static int check_command(struct cli *cli, const struct command *cmd)
+{
+	int rc;
+
 	if (cli->argc < cmd->min_args || cli->argc > cmd->max_args)
 		return usage_error("%s: expected %s%s", cmd->name,
 				   cmd->args[0] ? cmd->args : "no arguments",
 				   cli->argc > cmd->max_args ? " (too many arguments)" : "");
-	if (cli->put_flags && strcmp(cmd->name, "put") != 0)
-		return usage_error("%s: --nx and --xx apply to put only", cmd->name);
-	if (cli->limit && strcmp(cmd->name, "list") != 0)
-		return usage_error("%s: --limit applies to list only", cmd->name);
-	return EXIT_OK;
+	rc = misplaced(cli, cmd);
+	return rc != EXIT_OK ? rc : inconsistent(cli, cmd);
 }
 
 static const struct command *find_command(const char *name)
@@ -713,12 +437,14 @@ static int run(struct cli *cli, const struct command *cmd)
 		fputs("raftctl: out of memory\n", stderr);
 		return EXIT_ERROR;
 	}
-	if (rdc_errcode(cli->c) == RDC_INVALID)
+	if (rdc_errcode(cli->c) == RDC_INVALID) {
 		rc = usage_error("%s", rdc_errmsg(cli->c));
-	else if (rdc_errcode(cli->c) != RDC_OK)
+	} else if (rdc_errcode(cli->c) != RDC_OK) {
 		rc = fail(cli, rdc_errcode(cli->c));
-	else
+	} else {
+		rdc_observe_index(cli->c, cli->min_index);
 		rc = cmd->run(cli);
+	}
 	rdc_close(cli->c);
 	return rc;
 }

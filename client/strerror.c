@@ -17,7 +17,7 @@ const char *rdc_strerror(int status)
 	case RDC_UNCERTAIN:
 		return "outcome unknown: the write may or may not have been applied";
 	case RDC_UNAVAILABLE:
-		return "no leader available";
+		return "no node available";
 	case RDC_TIMEOUT:
 		return "timed out";
 	case RDC_BADREQUEST:
@@ -30,6 +30,10 @@ const char *rdc_strerror(int status)
 		return "canceled";
 	case RDC_INVALID:
 		return "invalid argument";
+	case RDC_SESSION_EXPIRED:
+		return "session expired: nothing was applied, and its locks are released";
+	case RDC_FENCED:
+		return "fenced: another holder has taken the lock since this token was issued; nothing was changed";
 	}
 	return "unknown status";
 }

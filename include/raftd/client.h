@@ -2,9 +2,11 @@
  *
  * raftd is a Raft-replicated key-value service. This library finds the
  * leader among the endpoints it is given, follows redirects, retries what is
- * safe to retry, and reports honestly what is not: a write whose request left
- * this process but whose answer never came is reported as RDC_UNCERTAIN, never
- * as success or failure, and is never sent twice.
+ * safe to retry, and reports honestly what is not: a plain write whose
+ * request left this process but whose answer never came is reported as
+ * RDC_UNCERTAIN, never as success or failure, and is never sent twice.
+ * Writes issued through an exactly-once session (below) are the exception:
+ * they carry a sequence number, so they are retried until they are answered.
  *
  * Two interfaces share one implementation:
  *
@@ -33,13 +35,51 @@
  * and a connection that fails before the request's bytes were handed to the
  * socket make the library wait (exponential backoff with jitter, capped)
  * and try again, until the deadline. Reads are also retried when the
- * connection breaks after they were sent. Writes never are.
+ * connection breaks after they were sent. Plain writes never are.
  *
- * Terms. Every successful reply names the Raft term of the leader that
- * served it (struct rdc_meta). The library remembers the highest term seen
- * on a handle and refuses to go backwards: a reply from a lower term came from
- * a deposed leader; a read is then retried elsewhere, a write is reported as
- * RDC_UNCERTAIN.
+ * Read consistency (docs/consistency.md). Every read names a mode:
+ *  - RDC_LINEARIZABLE: served by the leader after a barrier; reflects every
+ *    write acknowledged before the read was sent.
+ *  - RDC_SESSION: served by any endpoint once it has applied the highest log
+ *    index this handle has seen in any reply (its own writes and reads): the
+ *    handle reads its own writes and never sees the state go backwards. A
+ *    node that lags answers -TRYAGAIN after a bounded wait; the read then
+ *    moves to the next endpoint, and backs off once every endpoint refused.
+ *  - RDC_STALE: served by any endpoint at once, from whatever it has
+ *    applied. struct rdc_meta says how far behind that was.
+ * Session and stale reads go to the endpoints round-robin (each endpoint
+ * keeps its own connection) and never follow redirects: they are for
+ * spreading reads over the cluster, so they never end up at the leader just
+ * because a node named it.
+ *
+ * Terms. Every successful reply names the Raft term of the node that served
+ * it (struct rdc_meta). The library remembers the highest term seen in
+ * leader-served replies and refuses to go backwards: a reply from a lower
+ * term came from a deposed leader; a linearizable read is then retried
+ * elsewhere, a plain write is reported as RDC_UNCERTAIN. Session and stale
+ * reads are not checked (a follower that is behind is exactly what they may
+ * read from) and do not raise the remembered term (a partitioned node's term
+ * can run ahead of the real leader's). Neither are replies to sequenced
+ * writes: a retried sequence number is answered with the reply it got the
+ * first time, term included, even after leadership has moved on.
+ *
+ * Exactly-once sessions (docs/protocol.md). A session is registered through
+ * the log and identified by a number. Every write issued through one is sent
+ * as "RD.SEQ sid seq ack <write>": seq numbers the logical operation (the
+ * same on every retry of it) and ack tells the server which replies the
+ * client will never ask for again. A sequenced write whose answer was lost
+ * (the connection broke, the server said -UNCERTAIN) is therefore resent
+ * until its deadline, and the caller gets the result of the first
+ * application. A session that has no command applied for its timeout
+ * expires on every replica; the library never re-opens one behind the
+ * caller's back: the caller gets RDC_SESSION_EXPIRED and decides.
+ *
+ * Locks and fencing. A session may hold named locks; acquiring one returns
+ * a fencing token (the log index of the acquisition, strictly increasing
+ * across holders). A write guarded with struct rdc_write_opts' fence is
+ * applied only while its token is the newest one issued for that lock, so a
+ * holder that was paused past its session's expiry cannot clobber the work
+ * of the next holder: its guarded writes fail with RDC_FENCED.
  */
 #ifndef RAFTD_CLIENT_H
 #define RAFTD_CLIENT_H
@@ -58,18 +98,20 @@ enum rdc_status {
 	RDC_OK = 0,
 	RDC_NOTFOUND,    /* get: the key does not exist */
 	RDC_CONDITION,   /* put NX/XX, cas, cas_index: the condition was not met;
-			  * nothing was changed */
+			  * lock: another session holds it; unlock: this
+			  * session does not hold it. Nothing was changed */
 	RDC_UNCERTAIN,   /* a write was sent and its outcome is unknown: it may
 			  * or may not have been applied (the connection broke,
 			  * the deadline passed, the server said -UNCERTAIN,
 			  * the reply came from a deposed leader or could not
-			  * be read). Never retried by the library. */
-	RDC_UNAVAILABLE, /* no leader answered before the deadline (or within
+			  * be read). Plain writes are never retried by the
+			  * library; sequenced writes are, until the deadline. */
+	RDC_UNAVAILABLE, /* no node answered before the deadline (or within
 			  * max_attempts); the request was never applied */
 	RDC_TIMEOUT,     /* a read was sent but its reply did not come before
 			  * the deadline; nothing was changed */
 	RDC_BADREQUEST,  /* the server rejected the request itself (-ERR,
-			  * -TOOLARGE): retrying cannot help */
+			  * -TOOLARGE, -BADSEQ): retrying cannot help */
 	RDC_PROTOCOL,    /* the server answered a read with something this
 			  * library does not understand, or sent an error code
 			  * the protocol does not define (a write answered
@@ -77,8 +119,17 @@ enum rdc_status {
 	RDC_NOMEM,       /* out of memory */
 	RDC_CANCELED,    /* the handle was closed before the request was sent,
 			  * or while a read was in flight; nothing was changed */
-	RDC_INVALID      /* bad argument, bad endpoint list, or the handle is
-			  * closing */
+	RDC_INVALID,     /* bad argument, bad endpoint list, the handle is
+			  * closing, or the session belongs to another handle
+			  * or is being closed */
+	RDC_SESSION_EXPIRED, /* the session is unknown to the cluster (it
+			  * expired, was closed, or never existed): this request
+			  * was not applied, and the session's locks are gone.
+			  * Every later use of the session gets this status at
+			  * once. Open a new session to go on. */
+	RDC_FENCED       /* a fenced write's token is older than the newest
+			  * token issued for its lock (another holder has taken
+			  * the lock since): nothing was changed */
 };
 
 /* A static, human-readable name for a status code ("outcome unknown" ...).
@@ -98,13 +149,30 @@ struct rdc_options {
 	unsigned backoff_cap_ms;     /* no wait is longer; default 1000 */
 };
 
-/* The Raft term of the leader that served a reply, and the log index behind
- * it: for a write, the index of the entry that applied it; for a read, the
- * applied index the read was served at. Both are 0 when no leader answered
- * (any status other than RDC_OK, RDC_NOTFOUND and RDC_CONDITION). */
+/* Read consistency modes (see the top of this file). */
+enum rdc_consistency {
+	RDC_LINEARIZABLE = 0, /* the default */
+	RDC_SESSION,
+	RDC_STALE
+};
+
+#define RDC_ADDR_MAX 64
+
+/* Where a reply came from and what backs it. All fields are 0 ("" for
+ * served_by) when no node answered (any status other than RDC_OK,
+ * RDC_NOTFOUND and RDC_CONDITION). */
 struct rdc_meta {
-	uint64_t term;
-	uint64_t index;
+	uint64_t term;   /* the Raft term of the node that served it */
+	uint64_t index;  /* writes: the log index of the entry that applied
+			  * it; reads: the applied index the read was served
+			  * at */
+	/* Session and stale reads only (0 otherwise): */
+	uint64_t lag;             /* entries the serving node knew to be
+				   * committed but had not applied */
+	uint64_t last_contact_ms; /* how long ago the serving node last heard
+				   * from the leader (0 on the leader) */
+	char served_by[RDC_ADDR_MAX]; /* "host:port" of the node that
+				       * answered */
 };
 
 /* One key and its value. create_index is the log index of the write that
@@ -145,6 +213,26 @@ struct rdc_member {
 #define RDC_PUT_NX 1 /* only if the key does not exist */
 #define RDC_PUT_XX 2 /* only if the key exists */
 
+/* An exactly-once session; see rdc_session_open / rdc_async_session_open.
+ * A session belongs to the handle it was opened or attached on and may only
+ * be used with that handle's calls. */
+typedef struct rdc_session rdc_session;
+
+/* How a write is issued. NULL (or a zeroed struct) is a plain write. The
+ * fields combine: a write may be both sequenced and fenced. */
+struct rdc_write_opts {
+	rdc_session *session;   /* sequence the write in this session */
+	const char *fence_lock; /* guard the write with this lock's token; */
+	size_t fence_len;       /* NULL: no fence (fence_len bytes of name) */
+	uint64_t fence_token;
+};
+
+/* The highest log index seen in any trusted reply on the handle (writes,
+ * reads of every mode, session commands), which is what session reads
+ * send. observe_index raises it (never lowers it): use it to carry
+ * read-your-writes across handles or processes, e.g. with an index printed
+ * by another client. */
+
 /* ------------------------------------------------------------------------
  * Blocking interface
  * --------------------------------------------------------------------- */
@@ -162,7 +250,10 @@ typedef struct rdc_client rdc_client;
  * releases it with rdc_close(). */
 rdc_client *rdc_open(const char *endpoints, const struct rdc_options *opts);
 
-/* Close the connections and free c. Safe with NULL. */
+/* Close the connections and free c, and every session still open on it
+ * (locally: the sessions themselves live on in the cluster until they
+ * expire; close them first with rdc_session_close to release their locks at
+ * once). Safe with NULL. */
 void rdc_close(rdc_client *c);
 
 /* The status of the last call on c (or of rdc_open), and a one-line message
@@ -171,52 +262,74 @@ void rdc_close(rdc_client *c);
 int rdc_errcode(const rdc_client *c);
 const char *rdc_errmsg(const rdc_client *c);
 
+uint64_t rdc_last_index(const rdc_client *c);
+void rdc_observe_index(rdc_client *c, uint64_t index);
+
 /* In all calls below, meta may be NULL; when not, it is always written
- * (zeros when no leader answered). Keys and values need not be
- * NUL-terminated. */
+ * (zeros when no node answered). Keys and values need not be
+ * NUL-terminated. w (may be NULL) says how a write is issued; its session,
+ * if any, must have been opened on c.
+ *
+ * Before each call, the client sends a keepalive for every session open on
+ * it that has been idle for more than a third of its timeout (pipelined
+ * with the call, and waited for), so a session stays alive as long as its
+ * client keeps making calls. Between calls nothing runs: a client idle for
+ * longer than a session's timeout loses the session. */
 
 /* Set key to value. flags is 0, RDC_PUT_NX or RDC_PUT_XX.
  * RDC_OK, or RDC_CONDITION when NX/XX was not met. */
 int rdc_put(rdc_client *c, const char *key, size_t klen, const char *value,
-	    size_t vlen, int flags, struct rdc_meta *meta);
+	    size_t vlen, int flags, const struct rdc_write_opts *w,
+	    struct rdc_meta *meta);
 
-/* Read key. On RDC_OK, *kv points to one malloc'd block holding the entry
- * (key and value NUL-terminated); free it with rdc_free(). On any other
- * status *kv is NULL; RDC_NOTFOUND when the key does not exist. */
-int rdc_get(rdc_client *c, const char *key, size_t klen, struct rdc_kv **kv,
+/* Read key in the given mode. On RDC_OK, *kv points to one malloc'd block
+ * holding the entry (key and value NUL-terminated); free it with rdc_free().
+ * On any other status *kv is NULL; RDC_NOTFOUND when the key does not
+ * exist. */
+int rdc_get(rdc_client *c, const char *key, size_t klen,
+	    enum rdc_consistency mode, struct rdc_kv **kv,
 	    struct rdc_meta *meta);
 
 /* Delete nkeys keys (nkeys >= 1) in one atomic write. *removed (may be NULL)
  * receives how many existed. Deleting absent keys is RDC_OK. */
 int rdc_del(rdc_client *c, size_t nkeys, const char *const *keys,
-	    const size_t *klens, uint64_t *removed, struct rdc_meta *meta);
+	    const size_t *klens, const struct rdc_write_opts *w,
+	    uint64_t *removed, struct rdc_meta *meta);
 
 /* Set key to value only if its current value is expected.
  * RDC_OK, or RDC_CONDITION when the value differed (or the key is absent). */
 int rdc_cas(rdc_client *c, const char *key, size_t klen, const char *expected,
-	    size_t elen, const char *value, size_t vlen, struct rdc_meta *meta);
+	    size_t elen, const char *value, size_t vlen,
+	    const struct rdc_write_opts *w, struct rdc_meta *meta);
 
 /* Set key to value only if its mod_index is mod_index; mod_index 0 means
  * "only if the key does not exist". RDC_OK or RDC_CONDITION. */
 int rdc_cas_index(rdc_client *c, const char *key, size_t klen,
 		  uint64_t mod_index, const char *value, size_t vlen,
-		  struct rdc_meta *meta);
+		  const struct rdc_write_opts *w, struct rdc_meta *meta);
 
 /* Add delta to the integer stored at key (absent counts as 0); *result
  * (may be NULL) receives the new value. RDC_BADREQUEST when the value is not
  * an integer or the sum would overflow. */
 int rdc_incrby(rdc_client *c, const char *key, size_t klen, int64_t delta,
-	       int64_t *result, struct rdc_meta *meta);
+	       const struct rdc_write_opts *w, int64_t *result,
+	       struct rdc_meta *meta);
+
+/* Append value to the bytes stored at key (absent counts as empty);
+ * *length (may be NULL) receives the new length of the value. */
+int rdc_append(rdc_client *c, const char *key, size_t klen, const char *value,
+	       size_t vlen, const struct rdc_write_opts *w, uint64_t *length,
+	       struct rdc_meta *meta);
 
 /* List keys starting with prefix (plen may be 0), in byte order, strictly
  * after after (NULL or alen 0: from the start), at most limit of them
- * (0: the server's default page, 1000; the server caps it at 10000). To get
- * the next page, call again with after = the last key returned. On RDC_OK,
- * *items is one malloc'd block of *n entries (NULL when *n is 0); free it
- * with rdc_list_free(). */
+ * (0: the server's default page, 1000; the server caps it at 10000), read
+ * in the given mode. To get the next page, call again with after = the last
+ * key returned. On RDC_OK, *items is one malloc'd block of *n entries (NULL
+ * when *n is 0); free it with rdc_list_free(). */
 int rdc_list(rdc_client *c, const char *prefix, size_t plen, const char *after,
-	     size_t alen, size_t limit, struct rdc_kv **items, size_t *n,
-	     struct rdc_meta *meta);
+	     size_t alen, size_t limit, enum rdc_consistency mode,
+	     struct rdc_kv **items, size_t *n, struct rdc_meta *meta);
 void rdc_list_free(struct rdc_kv *items);
 
 /* The cluster's members as one node sees them (the leader when one is
@@ -230,6 +343,63 @@ void rdc_status_free(struct rdc_member *members);
 
 /* Free memory returned by rdc_get. Safe with NULL. */
 void rdc_free(void *p);
+
+/* ---- sessions, locks (blocking) ---- */
+
+/* Open a session whose timeout is timeout_ms (0: 30000; the server accepts
+ * 1000..3600000). On RDC_OK *s is the session; release it with
+ * rdc_session_close (or rdc_session_free). Open is retried like a sequenced
+ * write: a lost reply may leave an unused session behind, which expires. */
+int rdc_session_open(rdc_client *c, unsigned timeout_ms, rdc_session **s,
+		     struct rdc_meta *meta);
+
+/* Use, on c, a session opened elsewhere (another handle or process): id
+ * and timeout_ms as it was opened with, next_seq the sequence number the
+ * next write through it will carry (>= 1; sequence numbers used before by
+ * anyone must not be reused for different operations). Sends nothing.
+ * Returns the session, or NULL (bad argument, or out of memory). */
+rdc_session *rdc_session_attach(rdc_client *c, uint64_t id,
+				unsigned timeout_ms, uint64_t next_seq);
+
+/* Tell the cluster the session is still in use. RDC_OK, or
+ * RDC_SESSION_EXPIRED when it is gone. */
+int rdc_session_keepalive(rdc_session *s, struct rdc_meta *meta);
+
+/* Close the session in the cluster (releasing its locks) and free s, whatever
+ * the outcome: RDC_OK (also when a retry found it already gone after an
+ * attempt whose reply was lost), RDC_SESSION_EXPIRED when it had expired
+ * before, or another status when the cluster could not be reached (the
+ * session then expires by itself). */
+int rdc_session_close(rdc_session *s, struct rdc_meta *meta);
+
+/* Acquire the lock name for session s. On RDC_OK *token (may be NULL) is the
+ * fencing token (the same one again if s already holds it). RDC_CONDITION
+ * (*token 0) when another session holds it and wait_ms has passed: wait_ms 0
+ * tries once; otherwise the library retries with backoff until the lock is
+ * free or wait_ms has passed. */
+int rdc_lock(rdc_session *s, const char *name, size_t nlen, unsigned wait_ms,
+	     uint64_t *token, struct rdc_meta *meta);
+
+/* Release the lock name held by s. RDC_OK, or RDC_CONDITION when s does not
+ * hold it. When an attempt's reply was lost and the retry finds the lock not
+ * held, the result is RDC_OK: either way s no longer holds it. */
+int rdc_unlock(rdc_session *s, const char *name, size_t nlen,
+	       struct rdc_meta *meta);
+
+/* ---- sessions (both interfaces) ---- */
+
+uint64_t rdc_session_id(const rdc_session *s);
+/* The timeout the session was opened (or attached) with, in ms. */
+unsigned rdc_session_timeout_ms(const rdc_session *s);
+/* The sequence number the next write through s will carry. */
+uint64_t rdc_session_next_seq(const rdc_session *s);
+/* 1 once the cluster has said the session is gone, else 0. */
+int rdc_session_expired(const rdc_session *s);
+
+/* Forget s locally without telling the cluster (it lives on until it is
+ * closed elsewhere or expires). Requests in flight through s finish
+ * normally. Safe with NULL. */
+void rdc_session_free(rdc_session *s);
 
 /* ------------------------------------------------------------------------
  * Asynchronous interface (libuv)
@@ -250,12 +420,19 @@ struct rdc_reply {
 				  * RDC_OK; "" on RDC_OK. Never NULL. */
 	int64_t integer;         /* put/cas/cas_index: 1 on RDC_OK, 0 on
 				  * RDC_CONDITION; del: keys removed;
-				  * incrby: the new value */
+				  * incrby: the new value; append: the new
+				  * length; lock: the token (0 on
+				  * RDC_CONDITION); unlock: 1 or 0;
+				  * session open: the session id */
 	const struct rdc_kv *kv; /* get: the entry; NULL when absent */
 	const struct rdc_kv *items;        /* list */
 	size_t nitems;
 	const struct rdc_member *members;  /* status */
 	size_t nmembers;
+	rdc_session *session;    /* session open, on RDC_OK: the new session,
+				  * owned by the caller from now on (release
+				  * it with rdc_async_session_close or
+				  * rdc_session_free) */
 };
 
 /* Called exactly once per request that was queued, from the loop, with the
@@ -274,17 +451,21 @@ typedef void (*rdc_async_close_cb)(void *data);
  * with invalid endpoints or options is returned in a failed state
  * (rdc_async_errcode() is RDC_INVALID; submissions return RDC_INVALID).
  * Every handle returned must be closed with rdc_async_close(). While it has
- * a connection open the handle keeps the loop alive. */
+ * a connection or a session open the handle keeps the loop alive. */
 rdc_async *rdc_async_open(uv_loop_t *loop, const char *endpoints,
 			  const struct rdc_options *opts);
 int rdc_async_errcode(const rdc_async *a);
 const char *rdc_async_errmsg(const rdc_async *a);
 
+uint64_t rdc_async_last_index(const rdc_async *a);
+void rdc_async_observe_index(rdc_async *a, uint64_t index);
+
 /* Close the handle. Requests still unfinished get their callbacks before
  * this function returns: writes already sent with RDC_UNCERTAIN, everything
- * else with RDC_CANCELED. close_cb (may be NULL) runs later, from the loop,
- * once all connections and timers are closed; then the handle is freed. A
- * second call is ignored. */
+ * else with RDC_CANCELED. Sessions still open on the handle are freed
+ * (locally, as rdc_session_free does: the pointers become invalid). close_cb
+ * (may be NULL) runs later, from the loop, once all connections and timers
+ * are closed; then the handle is freed. A second call is ignored. */
 void rdc_async_close(rdc_async *a, rdc_async_close_cb close_cb, void *data);
 
 /* The data pointer given when the request was submitted. */
@@ -296,24 +477,54 @@ void *rdc_async_req_data(const rdc_async_req *req);
  * called. Statuses and results are those of the blocking calls of the same
  * name, delivered through struct rdc_reply. */
 int rdc_async_put(rdc_async *a, const char *key, size_t klen,
-		  const char *value, size_t vlen, int flags, rdc_async_cb cb,
-		  void *data);
-int rdc_async_get(rdc_async *a, const char *key, size_t klen, rdc_async_cb cb,
-		  void *data);
+		  const char *value, size_t vlen, int flags,
+		  const struct rdc_write_opts *w, rdc_async_cb cb, void *data);
+int rdc_async_get(rdc_async *a, const char *key, size_t klen,
+		  enum rdc_consistency mode, rdc_async_cb cb, void *data);
 int rdc_async_del(rdc_async *a, size_t nkeys, const char *const *keys,
-		  const size_t *klens, rdc_async_cb cb, void *data);
+		  const size_t *klens, const struct rdc_write_opts *w,
+		  rdc_async_cb cb, void *data);
 int rdc_async_cas(rdc_async *a, const char *key, size_t klen,
 		  const char *expected, size_t elen, const char *value,
-		  size_t vlen, rdc_async_cb cb, void *data);
+		  size_t vlen, const struct rdc_write_opts *w, rdc_async_cb cb,
+		  void *data);
 int rdc_async_cas_index(rdc_async *a, const char *key, size_t klen,
 			uint64_t mod_index, const char *value, size_t vlen,
-			rdc_async_cb cb, void *data);
+			const struct rdc_write_opts *w, rdc_async_cb cb,
+			void *data);
 int rdc_async_incrby(rdc_async *a, const char *key, size_t klen,
-		     int64_t delta, rdc_async_cb cb, void *data);
+		     int64_t delta, const struct rdc_write_opts *w,
+		     rdc_async_cb cb, void *data);
+int rdc_async_append(rdc_async *a, const char *key, size_t klen,
+		     const char *value, size_t vlen,
+		     const struct rdc_write_opts *w, rdc_async_cb cb,
+		     void *data);
 int rdc_async_list(rdc_async *a, const char *prefix, size_t plen,
 		   const char *after, size_t alen, size_t limit,
-		   rdc_async_cb cb, void *data);
+		   enum rdc_consistency mode, rdc_async_cb cb, void *data);
 int rdc_async_status(rdc_async *a, rdc_async_cb cb, void *data);
+
+/* Sessions. An asynchronous session keeps itself alive: a timer sends a
+ * keepalive whenever the session has been idle for a third of its timeout.
+ * When the cluster says it is gone, the timer stops, the on_expired callback
+ * (if set) runs once, and every later use gets RDC_SESSION_EXPIRED. */
+int rdc_async_session_open(rdc_async *a, unsigned timeout_ms,
+			   rdc_async_cb cb, void *data);
+rdc_session *rdc_async_session_attach(rdc_async *a, uint64_t id,
+				      unsigned timeout_ms, uint64_t next_seq);
+typedef void (*rdc_session_expired_cb)(rdc_session *s, void *data);
+void rdc_async_session_on_expired(rdc_session *s, rdc_session_expired_cb cb,
+				  void *data);
+int rdc_async_session_keepalive(rdc_session *s, rdc_async_cb cb, void *data);
+/* Close the session in the cluster. On RDC_OK s may no longer be used by the
+ * caller (it is freed once the close and every request through it are
+ * finished); cb gets the outcome as rdc_session_close describes it. */
+int rdc_async_session_close(rdc_session *s, rdc_async_cb cb, void *data);
+/* wait_ms as for rdc_lock; r->integer is the token. */
+int rdc_async_lock(rdc_session *s, const char *name, size_t nlen,
+		   unsigned wait_ms, rdc_async_cb cb, void *data);
+int rdc_async_unlock(rdc_session *s, const char *name, size_t nlen,
+		     rdc_async_cb cb, void *data);
 
 #ifdef __cplusplus
 }

@@ -120,13 +120,13 @@ static void endpoints_parse(void **state)
 static void open_invalid_endpoints(void **state)
 {
 	rdc_client *c = rdc_open("127.0.0.1:notaport", NULL);
-	struct rdc_meta meta = {1, 1};
+	struct rdc_meta meta = {.term = 1, .index = 1};
 
 	(void)state;
 	assert_non_null(c);
 	assert_int_equal(rdc_errcode(c), RDC_INVALID);
 	assert_non_null(strstr(rdc_errmsg(c), "127.0.0.1:notaport"));
-	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, &meta), RDC_INVALID);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL, &meta), RDC_INVALID);
 	assert_int_equal(meta.term, 0);
 	assert_non_null(strstr(rdc_errmsg(c), "port"));
 	rdc_close(c);
@@ -187,7 +187,7 @@ static int decode(enum rdc__op op, const char *raw, struct rdc__result *res,
 
 	assert_int_equal(resp_parse_reply(raw, strlen(raw), 1 << 20, 1000, r,
 					  &perr), (long)strlen(raw));
-	if (rdc__envelope(&r->root, &result, &res->reply.meta) != 0)
+	if (rdc__envelope(&r->root, &result, &res->reply.meta) < 0)
 		return -1;
 	return rdc__decode(op, result, "key", 3, res, err, sizeof(err));
 }
@@ -292,16 +292,16 @@ static void moved_is_followed_and_leader_remembered(void **state)
 	       FAKE_REPLY, ENV("*3\r\n$1\r\nv\r\n:11\r\n:11\r\n", 4, 12));
 	snprintf(ends, sizeof(ends), "%s", fake_addr(f, 0));
 	c = client(ends, 2000);
-	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, &meta), RDC_OK);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL, &meta), RDC_OK);
 	assert_int_equal(meta.term, 4);
 	assert_int_equal(meta.index, 11);
-	assert_int_equal(rdc_get(c, "k", 1, &kv, &meta), RDC_OK);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, &meta), RDC_OK);
 	assert_string_equal(kv->value, "v");
 	assert_int_equal(meta.index, 12);
 	rdc_free(kv);
 	assert_int_equal(fake_count(f, 0), 1); /* the get went straight to 1 */
 	assert_request(f, 1, 0, "RD.PUT k v");
-	assert_request(f, 1, 1, "RD.GET k");
+	assert_request(f, 1, 1, "RD.GET k LINEARIZABLE");
 	rdc_close(c);
 }
 
@@ -316,7 +316,7 @@ static void tryagain_and_busy_are_retried(void **state)
 	       FAKE_REPLY, "-TRYAGAIN no leader\r\n",
 	       FAKE_REPLY, ENV(ONE, 2, 5));
 	c = client(fake_addr(f, 0), 3000);
-	assert_int_equal(rdc_cas(c, "k", 1, "a", 1, "b", 1, &meta), RDC_OK);
+	assert_int_equal(rdc_cas(c, "k", 1, "a", 1, "b", 1, NULL, &meta), RDC_OK);
 	assert_int_equal(meta.index, 5);
 	assert_int_equal(fake_count(f, 0), 4);
 	for (size_t i = 0; i < 4; i++)
@@ -338,7 +338,7 @@ static void refused_endpoint_is_skipped(void **state)
 	snprintf(ends, sizeof(ends), "127.0.0.1:%u,%s", fake_dead_port(),
 		 fake_addr(f, 0));
 	c = client(ends, 3000);
-	assert_int_equal(rdc_del(c, 2, keys, klens, &removed, &meta), RDC_OK);
+	assert_int_equal(rdc_del(c, 2, keys, klens, NULL, &removed, &meta), RDC_OK);
 	assert_int_equal(removed, 1);
 	assert_int_equal(meta.term, 3);
 	assert_request(f, 0, 0, "RD.DEL a b");
@@ -348,12 +348,12 @@ static void refused_endpoint_is_skipped(void **state)
 static void write_is_uncertain_when_connection_drops(void **state)
 {
 	struct fake *f = *state;
-	struct rdc_meta meta = {9, 9};
+	struct rdc_meta meta = {.term = 9, .index = 9};
 	rdc_client *c;
 
 	script(f, 0, 2, FAKE_CLOSE, "", FAKE_REPLY, ENV(ONE, 1, 1));
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, &meta), RDC_UNCERTAIN);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL, &meta), RDC_UNCERTAIN);
 	assert_int_equal(meta.term, 0);
 	assert_non_null(strstr(rdc_errmsg(c), "may or may not"));
 	/* Give a (wrong) resend time to arrive: it must not. */
@@ -373,9 +373,9 @@ static void idle_connection_closed_by_server_is_not_uncertain(void **state)
 	script(f, 0, 2, FAKE_REPLY_CLOSE, ENV(ONE, 1, 1),
 	       FAKE_REPLY, ENV(ONE, 1, 2));
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_put(c, "k", 1, "a", 1, 0, NULL), RDC_OK);
+	assert_int_equal(rdc_put(c, "k", 1, "a", 1, 0, NULL, NULL), RDC_OK);
 	usleep(100 * 1000);
-	assert_int_equal(rdc_put(c, "k", 1, "b", 1, 0, &meta), RDC_OK);
+	assert_int_equal(rdc_put(c, "k", 1, "b", 1, 0, NULL, &meta), RDC_OK);
 	assert_int_equal(meta.index, 2);
 	assert_int_equal(fake_conns(f, 0), 2);
 	rdc_close(c);
@@ -390,7 +390,7 @@ static void read_is_retried_when_connection_drops(void **state)
 	script(f, 0, 2, FAKE_CLOSE, "",
 	       FAKE_REPLY, ENV("*3\r\n$2\r\nv2\r\n:1\r\n:2\r\n", 1, 2));
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_OK);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, NULL), RDC_OK);
 	assert_string_equal(kv->value, "v2");
 	rdc_free(kv);
 	assert_int_equal(fake_count(f, 0), 2);
@@ -411,10 +411,10 @@ static void garbage_reply_breaks_only_the_connection(void **state)
 	       FAKE_REPLY, ENV("*3\r\n$1\r\nv\r\n:1\r\n:1\r\n", 1, 1),
 	       FAKE_REPLY, "*3\r\n:1\r\n:abc\r\n");
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_OK);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, NULL), RDC_OK);
 	assert_string_equal(kv->value, "v");
 	rdc_free(kv);
-	assert_int_equal(rdc_put(c, "k", 1, "w", 1, 0, NULL), RDC_UNCERTAIN);
+	assert_int_equal(rdc_put(c, "k", 1, "w", 1, 0, NULL, NULL), RDC_UNCERTAIN);
 	assert_non_null(strstr(rdc_errmsg(c), "protocol error"));
 	assert_int_equal(fake_count(f, 0), 3);
 	assert_int_equal(fake_conns(f, 0), 2);
@@ -432,9 +432,9 @@ static void malformed_write_reply_is_uncertain(void **state)
 	script(f, 0, 2, FAKE_REPLY, ENV(":7\r\n", 1, 1),
 	       FAKE_REPLY, ENV("+OK\r\n", 1, 1));
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL), RDC_UNCERTAIN);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL, NULL), RDC_UNCERTAIN);
 	assert_non_null(strstr(rdc_errmsg(c), "malformed reply"));
-	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_PROTOCOL);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, NULL), RDC_PROTOCOL);
 	assert_null(kv);
 	assert_int_equal(fake_count(f, 0), 2);
 	assert_int_equal(fake_conns(f, 0), 1);
@@ -449,7 +449,7 @@ static void server_uncertain_is_uncertain(void **state)
 
 	script(f, 0, 1, FAKE_REPLY, "-UNCERTAIN leadership lost\r\n");
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_incrby(c, "n", 1, 3, &v, NULL), RDC_UNCERTAIN);
+	assert_int_equal(rdc_incrby(c, "n", 1, 3, NULL, &v, NULL), RDC_UNCERTAIN);
 	assert_int_equal(v, 0);
 	assert_non_null(strstr(rdc_errmsg(c), "leadership lost"));
 	usleep(100 * 1000);
@@ -465,7 +465,7 @@ static void bad_request_is_not_retried(void **state)
 
 	script(f, 0, 1, FAKE_REPLY, "-ERR value is not an integer\r\n");
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_incrby(c, "n", 1, 1, &v, NULL), RDC_BADREQUEST);
+	assert_int_equal(rdc_incrby(c, "n", 1, 1, NULL, &v, NULL), RDC_BADREQUEST);
 	assert_non_null(strstr(rdc_errmsg(c), "value is not an integer"));
 	assert_int_equal(fake_count(f, 0), 1);
 	rdc_close(c);
@@ -487,9 +487,9 @@ static void stale_term_is_refused(void **state)
 	script(f, 1, 1, FAKE_REPLY, ENV("*3\r\n$3\r\nnew\r\n:1\r\n:10\r\n", 5, 10));
 	snprintf(ends, sizeof(ends), "%s,%s", fake_addr(f, 0), fake_addr(f, 1));
 	c = client(ends, 2000);
-	assert_int_equal(rdc_put(c, "k", 1, "new", 3, 0, &meta), RDC_OK);
+	assert_int_equal(rdc_put(c, "k", 1, "new", 3, 0, NULL, &meta), RDC_OK);
 	assert_int_equal(meta.term, 5);
-	assert_int_equal(rdc_get(c, "k", 1, &kv, &meta), RDC_OK);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, &meta), RDC_OK);
 	assert_string_equal(kv->value, "new");
 	assert_int_equal(meta.term, 5);
 	rdc_free(kv);
@@ -499,8 +499,8 @@ static void stale_term_is_refused(void **state)
 	/* A write answered from an older term than seen: uncertain. */
 	script(f, 0, 2, FAKE_REPLY, ENV(ONE, 5, 10), FAKE_REPLY, ENV(ONE, 4, 11));
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_put(c, "k", 1, "a", 1, 0, NULL), RDC_OK);
-	assert_int_equal(rdc_put(c, "k", 1, "b", 1, 0, &meta), RDC_UNCERTAIN);
+	assert_int_equal(rdc_put(c, "k", 1, "a", 1, 0, NULL, NULL), RDC_OK);
+	assert_int_equal(rdc_put(c, "k", 1, "b", 1, 0, NULL, &meta), RDC_UNCERTAIN);
 	assert_non_null(strstr(rdc_errmsg(c), "term 4"));
 	assert_int_equal(fake_count(f, 0), 2);
 	rdc_close(c);
@@ -516,7 +516,7 @@ static void read_deadline_is_honoured(void **state)
 	script(f, 0, 1, FAKE_SILENT, "");
 	c = client(fake_addr(f, 0), 300);
 	t0 = now_ms();
-	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_TIMEOUT);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, NULL), RDC_TIMEOUT);
 	dt = now_ms() - t0;
 	assert_null(kv);
 	assert_true(dt >= 290 && dt < 3000);
@@ -535,8 +535,8 @@ static void timed_out_connection_is_abandoned(void **state)
 	script(f, 0, 2, FAKE_SILENT, "",
 	       FAKE_REPLY, ENV("*3\r\n$1\r\nv\r\n:1\r\n:1\r\n", 1, 1));
 	c = client(fake_addr(f, 0), 300);
-	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_TIMEOUT);
-	assert_int_equal(rdc_get(c, "k", 1, &kv, NULL), RDC_OK);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, NULL), RDC_TIMEOUT);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, NULL), RDC_OK);
 	assert_string_equal(kv->value, "v");
 	rdc_free(kv);
 	assert_int_equal(fake_conns(f, 0), 2);
@@ -552,7 +552,7 @@ static void write_deadline_is_uncertain(void **state)
 	script(f, 0, 1, FAKE_SILENT, "");
 	c = client(fake_addr(f, 0), 300);
 	t0 = now_ms();
-	assert_int_equal(rdc_put(c, "k", 1, "v", 1, RDC_PUT_XX, NULL),
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, RDC_PUT_XX, NULL, NULL),
 			 RDC_UNCERTAIN);
 	dt = now_ms() - t0;
 	assert_true(dt >= 290 && dt < 3000);
@@ -572,7 +572,7 @@ static void no_leader_is_unavailable_at_the_deadline(void **state)
 		 fake_dead_port(), fake_dead_port());
 	c = client(ends, 400);
 	t0 = now_ms();
-	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL), RDC_UNAVAILABLE);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL, NULL), RDC_UNAVAILABLE);
 	dt = now_ms() - t0;
 	assert_true(dt >= 390 && dt < 3000);
 	assert_non_null(strstr(rdc_errmsg(c), "connection refused"));
@@ -592,7 +592,7 @@ static void max_attempts_stops_early(void **state)
 	       FAKE_REPLY, ENV(ONE, 1, 1));
 	c = rdc_open(fake_addr(f, 0), &o);
 	t0 = now_ms();
-	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL), RDC_UNAVAILABLE);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL, NULL), RDC_UNAVAILABLE);
 	assert_true(now_ms() - t0 < 5000);
 	assert_int_equal(fake_count(f, 0), 3);
 	assert_non_null(strstr(rdc_errmsg(c), "TRYAGAIN c"));
@@ -614,12 +614,12 @@ static void results_are_decoded(void **state)
 	       FAKE_REPLY, ENV("*2\r\n*4\r\n$2\r\nid\r\n$1\r\n1\r\n$5\r\nstate\r\n$6\r\nleader\r\n*4\r\n$2\r\nid\r\n$1\r\n2\r\n$11\r\nclient_addr\r\n$14\r\n127.0.0.1:7002\r\n", 2, 5),
 	       FAKE_REPLY, ENV("*0\r\n", 2, 6));
 	c = client(fake_addr(f, 0), 2000);
-	assert_int_equal(rdc_get(c, "k", 1, &kv, &meta), RDC_NOTFOUND);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, &meta), RDC_NOTFOUND);
 	assert_null(kv);
 	assert_int_equal(meta.index, 3);
-	assert_int_equal(rdc_cas_index(c, "k", 1, 0, "v", 1, &meta), RDC_CONDITION);
+	assert_int_equal(rdc_cas_index(c, "k", 1, 0, "v", 1, NULL, &meta), RDC_CONDITION);
 	assert_int_equal(meta.index, 4);
-	assert_int_equal(rdc_list(c, "k", 1, NULL, 0, 2, &items, &n, &meta), RDC_OK);
+	assert_int_equal(rdc_list(c, "k", 1, NULL, 0, 2, RDC_LINEARIZABLE, &items, &n, &meta), RDC_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(items[1].key, "k2");
 	assert_string_equal(items[1].value, "v2");
@@ -630,13 +630,13 @@ static void results_are_decoded(void **state)
 	assert_string_equal(members[0].state, "leader");
 	assert_string_equal(members[1].client_addr, "127.0.0.1:7002");
 	rdc_status_free(members);
-	assert_int_equal(rdc_list(c, "", 0, "k2", 2, 0, &items, &n, &meta), RDC_OK);
+	assert_int_equal(rdc_list(c, "", 0, "k2", 2, 0, RDC_LINEARIZABLE, &items, &n, &meta), RDC_OK);
 	assert_int_equal(n, 0);
 	assert_null(items);
 	assert_request(f, 0, 1, "RD.CASIDX k 0 v");
-	assert_request(f, 0, 2, "RD.LIST k LIMIT 2");
+	assert_request(f, 0, 2, "RD.LIST k LIMIT 2 LINEARIZABLE");
 	assert_request(f, 0, 3, "RD.STATUS");
-	assert_request(f, 0, 4, "RD.LIST  AFTER k2");
+	assert_request(f, 0, 4, "RD.LIST  AFTER k2 LINEARIZABLE");
 	rdc_close(c);
 }
 
@@ -695,9 +695,9 @@ static void pipelined_requests_answered_in_order(void **state)
 	uv_loop_init(&loop);
 	t.a = rdc_async_open(&loop, fake_addr(t.f, 0), NULL);
 	assert_int_equal(rdc_async_errcode(t.a), RDC_OK);
-	assert_int_equal(rdc_async_get(t.a, "a", 1, on_reply, &t.out[0]), RDC_OK);
-	assert_int_equal(rdc_async_get(t.a, "b", 1, on_reply, &t.out[1]), RDC_OK);
-	assert_int_equal(rdc_async_get(t.a, "c", 1, on_reply, &t.out[2]), RDC_OK);
+	assert_int_equal(rdc_async_get(t.a, "a", 1, RDC_LINEARIZABLE, on_reply, &t.out[0]), RDC_OK);
+	assert_int_equal(rdc_async_get(t.a, "b", 1, RDC_LINEARIZABLE, on_reply, &t.out[1]), RDC_OK);
+	assert_int_equal(rdc_async_get(t.a, "c", 1, RDC_LINEARIZABLE, on_reply, &t.out[2]), RDC_OK);
 	/* Callbacks never run inside the submitting call. */
 	assert_int_equal(t.seq, 0);
 	while (t.seq < 3)
@@ -740,12 +740,12 @@ static void close_settles_requests_in_flight(void **state)
 	g_at = &t;
 	uv_loop_init(&loop);
 	t.a = rdc_async_open(&loop, fake_addr(t.f, 0), NULL);
-	assert_int_equal(rdc_async_put(t.a, "k", 1, "v", 1, 0, on_reply, &t.out[0]), RDC_OK);
-	assert_int_equal(rdc_async_get(t.a, "k", 1, on_reply, &t.out[1]), RDC_OK);
+	assert_int_equal(rdc_async_put(t.a, "k", 1, "v", 1, 0, NULL, on_reply, &t.out[0]), RDC_OK);
+	assert_int_equal(rdc_async_get(t.a, "k", 1, RDC_LINEARIZABLE, on_reply, &t.out[1]), RDC_OK);
 	/* A second handle whose request never gets a connection. */
 	snprintf(ends, sizeof(ends), "127.0.0.1:%u", fake_dead_port());
 	rdc_async *b = rdc_async_open(&loop, ends, NULL);
-	assert_int_equal(rdc_async_put(b, "k", 1, "v", 1, 0, on_reply, &t.out[2]), RDC_OK);
+	assert_int_equal(rdc_async_put(b, "k", 1, "v", 1, 0, NULL, on_reply, &t.out[2]), RDC_OK);
 	uv_timer_init(&loop, &t.poll);
 	t.poll.data = &t;
 	uv_timer_start(&t.poll, on_poll, 5, 5);
@@ -756,7 +756,7 @@ static void close_settles_requests_in_flight(void **state)
 	rdc_async_close(b, NULL, NULL);
 	assert_int_equal(t.out[2].status, RDC_CANCELED);
 	/* Submissions on a closing handle are refused, with no callback. */
-	assert_int_equal(rdc_async_get(t.a, "k", 1, on_reply, &t.out[3]), RDC_INVALID);
+	assert_int_equal(rdc_async_get(t.a, "k", 1, RDC_LINEARIZABLE, on_reply, &t.out[3]), RDC_INVALID);
 	rdc_async_close(t.a, on_closed, &t); /* a second close is ignored */
 	assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
 	assert_int_equal(t.closes, 1);
@@ -786,9 +786,9 @@ static void close_from_a_callback(void **state)
 	g_at = &t;
 	uv_loop_init(&loop);
 	t.a = rdc_async_open(&loop, fake_addr(t.f, 0), NULL);
-	assert_int_equal(rdc_async_put(t.a, "a", 1, "1", 1, 0, on_reply_then_close, &t.out[0]), RDC_OK);
-	assert_int_equal(rdc_async_put(t.a, "b", 1, "1", 1, 0, on_reply, &t.out[1]), RDC_OK);
-	assert_int_equal(rdc_async_put(t.a, "c", 1, "1", 1, 0, on_reply, &t.out[2]), RDC_OK);
+	assert_int_equal(rdc_async_put(t.a, "a", 1, "1", 1, 0, NULL, on_reply_then_close, &t.out[0]), RDC_OK);
+	assert_int_equal(rdc_async_put(t.a, "b", 1, "1", 1, 0, NULL, on_reply, &t.out[1]), RDC_OK);
+	assert_int_equal(rdc_async_put(t.a, "c", 1, "1", 1, 0, NULL, on_reply, &t.out[2]), RDC_OK);
 	assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
 	assert_int_equal(t.out[0].status, RDC_OK);
 	/* Sent, unanswered when the handle closed. */
