@@ -97,12 +97,12 @@ static int fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 	uint64_t count;
 	int rv = 0;
 
-	if (buf->len < 8 ||
-	    (count = get_u64(p), (buf->len - 8) / RECORD_SIZE != count) ||
-	    (buf->len - 8) % RECORD_SIZE != 0) {
+	if (buf->len < 8 || (buf->len - 8) % RECORD_SIZE != 0 ||
+	    get_u64(p) != (buf->len - 8) / RECORD_SIZE) {
 		raft_free(buf->base);
 		return RAFT_MALFORMED;
 	}
+	count = get_u64(p);
 	node->n_applied = 0;
 	p += 8;
 	for (uint64_t k = 0; k < count && rv == 0; k++, p += RECORD_SIZE) {
