@@ -80,6 +80,8 @@ static void node_check_cb(uv_check_t *h)
 {
 	struct rd_node *n = h->data;
 
+	if (n->failed && !n->closing)
+		rd_node_stop(n);
 	if (!n->closing) {
 		node_monitor(n);
 		rd_write_flush(n);
@@ -249,6 +251,14 @@ int rd_node_start(struct rd_node *n)
 	rd_info("raft on %s, clients on %s, data in %s", n->cfg->self->raft_addr,
 		n->cfg->self->client_addr, n->cfg->data_dir);
 	return 0;
+}
+
+void rd_node_fail(struct rd_node *n, const char *what, int status)
+{
+	rd_error("%s failed: %s (%s); shutting down so the node restarts from its "
+		 "disk", what, raft_strerror(status), raft_errmsg(&n->raft));
+	n->exit_code = 1;
+	n->failed = true;
 }
 
 static void node_raft_closed(struct raft *r)

@@ -149,6 +149,7 @@ struct rd_node {
 	int last_state;              /* raft_state() seen by the monitor */
 	raft_term last_term;
 	bool closing;
+	bool failed;                 /* stop at the end of this iteration */
 	int exit_code;
 };
 
@@ -156,6 +157,11 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg);
 int rd_node_start(struct rd_node *n);
 /* Begin an orderly shutdown; the loop ends when everything is closed. */
 void rd_node_stop(struct rd_node *n);
+/* A raft I/O error: libraft 0.15 cannot recover from a failed disk write
+ * (docs/consensus.md), so log it and shut down with exit status 1 at the end
+ * of this loop iteration (raft_close must not run inside a raft callback);
+ * the node then restarts from what its disk holds. */
+void rd_node_fail(struct rd_node *n, const char *what, int status);
 
 bool rd_node_is_leader(struct rd_node *n);
 /* The leader's client address, or NULL when no leader is known. */

@@ -100,7 +100,7 @@ static void read_barrier_cb(struct raft_barrier *req, int status)
 		read_answer(b->reads, RD_OK, b->term, req->index);
 	} else {
 		if (status != RAFT_LEADERSHIPLOST && status != RAFT_SHUTDOWN)
-			rd_warn("barrier failed: %s", raft_strerror(status));
+			rd_node_fail(n, "a barrier", status);
 		read_answer(b->reads, RD_ENOTLEADER, b->term, 0);
 	}
 	free(b);

@@ -185,7 +185,7 @@ static void write_applied(struct raft_apply *req, int status, void *result)
 				 (unsigned long long)b->hdr.term,
 				 (unsigned long long)b->hdr.seq);
 		else if (status != RAFT_LEADERSHIPLOST && status != RAFT_SHUTDOWN)
-			rd_warn("proposal failed: %s", raft_strerror(status));
+			rd_node_fail(n, "a proposal", status);
 		write_answer_all(b, RD_EUNCERTAIN);
 	}
 	batch_put(b);
