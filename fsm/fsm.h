@@ -104,7 +104,9 @@ void fsm_free(fsm *f);
 
 /* Apply the batch at log index `index`. When results is not NULL it receives
  * one result per command, up to cap; returns the number of commands the
- * batch holds (results beyond cap are computed but not stored). Never fails. */
+ * batch holds (results beyond cap are computed but not stored). Never fails.
+ * (Out of memory while applying aborts the process: a replica that skipped
+ * a write would silently diverge from the others.) */
 size_t fsm_apply(fsm *f, uint64_t index, const void *p, size_t len,
 		 struct fsm_result *results, size_t cap);
 

@@ -25,3 +25,20 @@ fuzz_fuzz_resp_reply_SOURCES = fuzz/fuzz_resp_reply.c $(FUZZ_RESP_SOURCES) \
 fuzz_fuzz_resp_reply_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 fuzz_fuzz_resp_reply_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 endif
+
+# fsm/ and snapshot/ targets, same conventions. Seeds: a few valid batches
+# and snapshots in fuzz/corpus/fuzz_fsm_apply and fuzz/corpus/fuzz_snap_decode.
+if ENABLE_FUZZ
+noinst_PROGRAMS += fuzz/fuzz_fsm_apply fuzz/fuzz_snap_decode
+
+FUZZ_FSM_SOURCES = fsm/fsm.c fsm/codec.c fsm/map.c \
+	snapshot/snap.c snapshot/crc32c.c common/buf.c common/log.c
+
+fuzz_fuzz_fsm_apply_SOURCES = fuzz/fuzz_fsm_apply.c $(FUZZ_FSM_SOURCES)
+fuzz_fuzz_fsm_apply_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+fuzz_fuzz_fsm_apply_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+
+fuzz_fuzz_snap_decode_SOURCES = fuzz/fuzz_snap_decode.c $(FUZZ_FSM_SOURCES)
+fuzz_fuzz_snap_decode_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+fuzz_fuzz_snap_decode_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+endif

@@ -1,1 +1,36 @@
-# tests/unit rules
+# tests/unit/fsm.mk: unit tests for fsm/ (map, batch codec, apply semantics)
+# and snapshot/ (crc32c, snapshot format).
+if HAVE_CMOCKA
+FSM_UNIT_TESTS = \
+	tests/unit/test_fsm_map \
+	tests/unit/test_fsm_codec \
+	tests/unit/test_fsm_apply \
+	tests/unit/test_snap_crc32c \
+	tests/unit/test_snap
+check_PROGRAMS += $(FSM_UNIT_TESTS)
+TESTS += $(FSM_UNIT_TESTS)
+
+FSM_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+FSM_UNIT_LDADD = fsm/libfsm.la common/libcommon.la $(CMOCKA_LIBS)
+SNAP_UNIT_LDADD = snapshot/libsnap.la $(FSM_UNIT_LDADD)
+
+tests_unit_test_fsm_map_SOURCES = tests/unit/test_fsm_map.c
+tests_unit_test_fsm_map_CFLAGS = $(FSM_UNIT_CFLAGS)
+tests_unit_test_fsm_map_LDADD = $(FSM_UNIT_LDADD)
+
+tests_unit_test_fsm_codec_SOURCES = tests/unit/test_fsm_codec.c
+tests_unit_test_fsm_codec_CFLAGS = $(FSM_UNIT_CFLAGS)
+tests_unit_test_fsm_codec_LDADD = $(FSM_UNIT_LDADD)
+
+tests_unit_test_fsm_apply_SOURCES = tests/unit/test_fsm_apply.c
+tests_unit_test_fsm_apply_CFLAGS = $(FSM_UNIT_CFLAGS)
+tests_unit_test_fsm_apply_LDADD = $(FSM_UNIT_LDADD)
+
+tests_unit_test_snap_crc32c_SOURCES = tests/unit/test_snap_crc32c.c
+tests_unit_test_snap_crc32c_CFLAGS = $(FSM_UNIT_CFLAGS)
+tests_unit_test_snap_crc32c_LDADD = $(SNAP_UNIT_LDADD)
+
+tests_unit_test_snap_SOURCES = tests/unit/test_snap.c
+tests_unit_test_snap_CFLAGS = $(FSM_UNIT_CFLAGS)
+tests_unit_test_snap_LDADD = $(SNAP_UNIT_LDADD)
+endif
