@@ -37,7 +37,26 @@ enum fsm_op {
 	FSM_OP_CAS_INDEX = 4, /* args: key new; num = expected mod_index (0: absent) */
 	FSM_OP_INCRBY = 5,    /* args: key; num = delta; value is decimal int64 */
 	FSM_OP_MPUT = 6,      /* args: key value key value ...: all or nothing */
+	FSM_OP_APPEND = 7,    /* args: key value; appends bytes (absent = empty);
+				 result num = new length */
+	FSM_OP_SESSION_OPEN = 8,      /* no args; num = timeout ms (1000..3600000);
+					 result num = the new session id */
+	FSM_OP_SESSION_KEEPALIVE = 9, /* no args; num = session id */
+	FSM_OP_SESSION_CLOSE = 10,    /* no args; num = session id; its locks are
+					 released */
+	FSM_OP_LOCK = 11,     /* args: lock name; num = session id; result num =
+				 the fencing token (the holder's), or on
+				 FSM_COND_FAILED the holding session's id */
+	FSM_OP_UNLOCK = 12,   /* args: lock name; num = session id;
+				 FSM_COND_FAILED when that session does not
+				 hold it */
 	FSM_OP__COUNT
+};
+
+/* Command flags beyond an op's own (FSM_PUT_NX/XX use the low bits). */
+enum fsm_cmd_flags {
+	FSM_F_SESSION = 0x40, /* cmd.session/seq/ack are set: exactly-once */
+	FSM_F_FENCE = 0x80    /* cmd.fence_lock/fence_token are set: guarded */
 };
 
 enum fsm_put_flags {
@@ -50,7 +69,12 @@ enum fsm_status {
 	FSM_COND_FAILED = 1, /* NX/XX/CAS condition not met; nothing changed */
 	FSM_NOT_INTEGER = 2, /* INCRBY on a value that is not a decimal int64 */
 	FSM_OVERFLOW = 3,    /* INCRBY would overflow int64 */
-	FSM_BAD_COMMAND = 4  /* undecodable or invalid command; nothing changed */
+	FSM_BAD_COMMAND = 4, /* undecodable or invalid command; nothing changed */
+	FSM_SESSION_EXPIRED = 5, /* unknown or expired session; nothing changed */
+	FSM_BAD_SEQ = 6,     /* seq below the session's ack, too far ahead, or
+				too many unacknowledged replies held */
+	FSM_FENCED = 7       /* fence token older than the lock's newest (or
+				never issued); nothing changed */
 };
 
 struct fsm_slice {
@@ -58,20 +82,50 @@ struct fsm_slice {
 	size_t len;
 };
 
-/* One command, as the proposer builds it; args point to caller memory. */
+/* One command, as the proposer builds it; args point to caller memory.
+ *
+ * Exactly-once (FSM_F_SESSION): a write carrying (session, seq) is applied
+ * at most once per (session, seq). The fsm keeps each session's results for
+ * the seqs at or above its `ack` (the client has received every reply below
+ * ack, and the fsm forgets those); a repeated seq gets the stored result,
+ * with the index of its first application and `dup` set. A seq below the
+ * session's ack, more than FSM_SEQ_WINDOW above the highest seen, or beyond
+ * FSM_SESSION_MAX_PENDING stored results is FSM_BAD_SEQ. Every command of a
+ * session, and KEEPALIVE, refresh its expiry. The session ops themselves are
+ * not sequenced (OPEN returns a new id each time; KEEPALIVE, CLOSE, LOCK and
+ * UNLOCK are idempotent for their session).
+ *
+ * Fencing (FSM_F_FENCE): the write is applied only if fence_token equals the
+ * newest token ever issued for fence_lock (which stays known after the lock
+ * is released); otherwise FSM_FENCED.
+ *
+ * Sessions expire in cluster time: each batch header carries time_ms, the
+ * leader's clock at proposal. The fsm's cluster time is the largest time_ms
+ * applied so far; at the start of each batch every session whose last
+ * activity is older than its timeout is expired (its locks released). The
+ * same batches give the same expiries on every replica. */
+#define FSM_SEQ_WINDOW (1u << 20)
+#define FSM_SESSION_MAX_PENDING 4096u
+#define FSM_SESSION_MIN_TIMEOUT 1000
+#define FSM_SESSION_MAX_TIMEOUT 3600000
 struct fsm_cmd {
 	uint8_t op;
 	uint8_t flags;
 	uint32_t nargs;
 	int64_t num;
 	const struct fsm_slice *args;
+	uint64_t session, seq, ack;       /* with FSM_F_SESSION */
+	struct fsm_slice fence_lock;      /* with FSM_F_FENCE */
+	uint64_t fence_token;
 };
 
 struct fsm_result {
 	uint8_t status;  /* enum fsm_status */
-	int64_t num;     /* DEL: removed; INCRBY: new value; CAS*: on failure the
-			    key's mod_index (0 when absent); PUT: 1 written */
-	uint64_t index;  /* the log index of the batch */
+	uint8_t dup;     /* 1: a retried seq answered from the stored result */
+	int64_t num;     /* DEL: removed; INCRBY: new value; APPEND: new length;
+			    CAS*: on failure the key's mod_index (0 when
+			    absent); PUT and other successes: 1; see ops */
+	uint64_t index;  /* the log index at which the command was applied */
 };
 
 /* A batch header: who proposed it in which term. The daemon uses it to find
@@ -80,6 +134,8 @@ struct fsm_batch_hdr {
 	uint64_t term;     /* proposer's term when it proposed */
 	uint64_t proposer; /* proposer's raft server id */
 	uint64_t seq;      /* proposer's sequence number for this batch */
+	uint64_t time_ms;  /* cluster time: the leader's clock at proposal, made
+			      monotonic by the proposer (see above) */
 	uint32_t count;    /* number of commands */
 };
 
@@ -114,6 +170,10 @@ size_t fsm_apply(fsm *f, uint64_t index, const void *p, size_t len,
  * entries), so fsm_applied_index stays the raft applied index. */
 void fsm_note_index(fsm *f, uint64_t index);
 uint64_t fsm_applied_index(const fsm *f);
+/* The largest time_ms applied so far (0 before any): a new leader stamps
+ * max(its clock, this) so cluster time never goes backwards. */
+uint64_t fsm_cluster_time(const fsm *f);
+uint64_t fsm_session_count(const fsm *f);
 
 struct fsm_kv {
 	const void *key;
