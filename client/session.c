@@ -81,10 +81,15 @@ static void on_keepalive(rdc_async_req *req, int status,
 
 	(void)r;
 	s->ka_inflight = false;
-	/* Success re-armed the timer through rdc__session_activity; expiry
-	 * stopped it. Anything else: try again a period from now. */
-	if (status != RDC_OK && !s->expired && s->user_held &&
-	    s->timer_on && !uv_is_closing((uv_handle_t *)&s->timer))
+	if (s->expired || !s->user_held || !s->timer_on ||
+	    uv_is_closing((uv_handle_t *)&s->timer))
+		return;
+	/* Success moved last_active: the next one is due a period after it.
+	 * A failure (no leader for a moment) is tried again a period from
+	 * now, not at once. */
+	if (status == RDC_OK)
+		arm(s);
+	else
 		uv_timer_start(&s->timer, on_tick, period(s), 0);
 }
 

@@ -26,67 +26,7 @@
 #include "client/endpoint.h"
 #include "raftd/client.h"
 #include "test_client_fake.h"
-
-/* Envelopes as raftd sends them. */
-#define ENV(result, term, index) "*3\r\n" result ":" #term "\r\n:" #index "\r\n"
-#define ONE ":1\r\n"
-#define ZERO ":0\r\n"
-#define NIL "$-1\r\n"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static rdc_client *client(const char *endpoints, unsigned deadline_ms)
-{
-	struct rdc_options o = {.deadline_ms = deadline_ms,
-				.backoff_base_ms = 5,
-				.backoff_cap_ms = 40};
-	rdc_client *c = rdc_open(endpoints, &o);
-
-	assert_non_null(c);
-	assert_int_equal(rdc_errcode(c), RDC_OK);
-	return c;
-}
-
-static void script(struct fake *f, size_t node, size_t n, ...)
-{
-	struct fake_step steps[16];
-	va_list ap;
-
-	va_start(ap, n);
-	for (size_t i = 0; i < n; i++) {
-		steps[i].action = va_arg(ap, enum fake_action);
-		steps[i].reply = va_arg(ap, const char *);
-	}
-	va_end(ap);
-	fake_script(f, node, steps, n);
-}
-
-static void assert_request(struct fake *f, size_t node, size_t i,
-			   const char *want)
-{
-	char got[256];
-
-	assert_int_equal(fake_request(f, node, i, got, sizeof(got)), 0);
-	assert_string_equal(got, want);
-}
-
-static int fake_setup(void **state)
-{
-	*state = fake_start(3);
-	return 0;
-}
-
-static int fake_teardown(void **state)
-{
-	fake_stop(*state);
-	return 0;
-}
+#include "test_client_util.h"
 
 /* ---- pure parts -------------------------------------------------------- */
 
