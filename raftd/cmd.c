@@ -296,7 +296,11 @@ static void cmd_readonly(struct rd_req *req, size_t argc, const struct resp_arg 
 
 /* ---- the table ----------------------------------------------------------- */
 
+static void cmd_prefix_seq(struct rd_req *, size_t, const struct resp_arg *);
+static void cmd_prefix_fence(struct rd_req *, size_t, const struct resp_arg *);
+
 static const struct rd_cmd cmd_table[] = {
+	{"APPEND", 3, rd_cmd_append, rd_reply_int, NULL},
 	{"CAS", 4, rd_cmd_cas, rd_reply_flag, NULL},
 	{"CLIENT", -1, cmd_ok, NULL, NULL},
 	{"COMMAND", -1, cmd_command, NULL, NULL},
@@ -316,16 +320,22 @@ static const struct rd_cmd cmd_table[] = {
 	{"MSET", -3, rd_cmd_mset, rd_reply_ok, NULL},
 	{"PING", -1, cmd_ping, NULL, NULL},
 	{"QUIT", -1, cmd_quit, NULL, NULL},
+	{"RD.APPEND", 3, rd_cmd_append, rd_reply_env_int, NULL},
 	{"RD.CAS", 4, rd_cmd_cas, rd_reply_env_flag, NULL},
 	{"RD.CASIDX", 4, rd_cmd_casidx, rd_reply_env_flag, NULL},
 	{"RD.DEL", -2, rd_cmd_del, rd_reply_env_int, NULL},
 	{"RD.DIGEST", 1, cmd_digest, NULL, NULL},
+	{"RD.FENCE", -5, cmd_prefix_fence, NULL, NULL},
 	{"RD.GET", -2, cmd_read_moded, NULL, rd_exec_rd_get},
 	{"RD.INCRBY", 3, rd_cmd_incr, rd_reply_env_int, NULL},
 	{"RD.LIST", -2, cmd_read_moded, NULL, rd_exec_rd_list},
+	{"RD.LOCK", 3, rd_cmd_lock, rd_reply_env_lock, NULL},
 	{"RD.NODEINFO", 1, cmd_nodeinfo, NULL, NULL},
 	{"RD.PUT", -3, rd_cmd_set, rd_reply_env_flag, NULL},
+	{"RD.SEQ", -6, cmd_prefix_seq, NULL, NULL},
+	{"RD.SESSION", -2, rd_cmd_session, rd_reply_env_num, NULL},
 	{"RD.STATUS", 1, cmd_rd_status, NULL, NULL},
+	{"RD.UNLOCK", 3, rd_cmd_lock, rd_reply_env_flag, NULL},
 	{"READONLY", 1, cmd_readonly, NULL, NULL},
 	{"READWRITE", 1, cmd_readonly, NULL, NULL},
 	{"SELECT", 2, cmd_select, NULL, NULL},
@@ -374,6 +384,12 @@ static void cmd_unknown(struct rd_req *req, const struct resp_arg *name)
 		     name->len > 40 ? "..." : "");
 }
 
+static bool cmd_arity_ok(const struct rd_cmd *cmd, size_t argc)
+{
+	return (cmd->arity > 0 && argc == (size_t)cmd->arity) ||
+	       (cmd->arity < 0 && argc >= (size_t)-cmd->arity);
+}
+
 void rd_cmd_dispatch(struct rd_req *req, size_t argc, const struct resp_arg *argv)
 {
 	const struct rd_cmd *cmd = cmd_lookup(&argv[0]);
@@ -383,8 +399,7 @@ void rd_cmd_dispatch(struct rd_req *req, size_t argc, const struct resp_arg *arg
 		rd_req_done(req);
 		return;
 	}
-	if ((cmd->arity > 0 && argc != (size_t)cmd->arity) ||
-	    (cmd->arity < 0 && argc < (size_t)-cmd->arity)) {
+	if (!cmd_arity_ok(cmd, argc)) {
 		resp_w_error(&req->out, "ERR wrong number of arguments for '%s' command",
 			     cmd->name);
 		rd_req_done(req);
@@ -392,4 +407,65 @@ void rd_cmd_dispatch(struct rd_req *req, size_t argc, const struct resp_arg *arg
 	}
 	req->cmd = cmd;
 	cmd->start(req, argc, argv);
+}
+
+/* The command after a prefix's own arguments: a data write, each prefix at
+ * most once. */
+static void cmd_prefixed(struct rd_req *req, const char *prefix, size_t argc,
+			 const struct resp_arg *argv)
+{
+	const struct rd_cmd *cmd = cmd_lookup(&argv[0]);
+
+	if (cmd == NULL || cmd->reply == NULL || cmd->start == rd_cmd_session ||
+	    cmd->start == rd_cmd_lock ||
+	    (cmd->start == cmd_prefix_seq && req->has_session) ||
+	    (cmd->start == cmd_prefix_fence && req->has_fence)) {
+		resp_w_error(&req->out, "ERR %s must be followed by a data write "
+			     "command (SET, RD.PUT, DEL, CAS, INCRBY, APPEND, ...)",
+			     prefix);
+		rd_req_done(req);
+		return;
+	}
+	rd_cmd_dispatch(req, argc, argv);
+}
+
+/* RD.SEQ sid seq ack <write...>: exactly-once through a session. */
+static void cmd_prefix_seq(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	int64_t sid, seq, ack;
+
+	if (rd_cmd_parse_i64(&argv[1], &sid) != 0 || sid <= 0 ||
+	    rd_cmd_parse_i64(&argv[2], &seq) != 0 || seq <= 0 ||
+	    rd_cmd_parse_i64(&argv[3], &ack) != 0 || ack < 0) {
+		resp_w_error(&req->out, "ERR syntax error: RD.SEQ session_id seq ack "
+			     "<write command> (positive session id and seq)");
+		rd_req_done(req);
+		return;
+	}
+	req->has_session = true;
+	req->session = (uint64_t)sid;
+	req->seq = (uint64_t)seq;
+	req->ack = (uint64_t)ack;
+	cmd_prefixed(req, "RD.SEQ", argc - 4, argv + 4);
+}
+
+/* RD.FENCE lock token <write...>: applied only with the lock's newest token. */
+static void cmd_prefix_fence(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	int64_t token;
+
+	if (rd_cmd_parse_i64(&argv[2], &token) != 0 || token <= 0) {
+		resp_w_error(&req->out, "ERR syntax error: RD.FENCE lock token "
+			     "<write command> (a positive token)");
+		rd_req_done(req);
+		return;
+	}
+	if (!rd_cmd_check_key(req, &argv[1])) {
+		rd_req_done(req);
+		return;
+	}
+	req->has_fence = true;
+	req->fence_lock = argv[1];
+	req->fence_token = (uint64_t)token;
+	cmd_prefixed(req, "RD.FENCE", argc - 3, argv + 3);
 }

@@ -6,6 +6,7 @@
  * a write that could not be proposed, or whose outcome became unknown, gets
  * the matching error from rd_cmd_reply_status.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,12 @@
 /* Slices for the command being submitted (the loop is single-threaded). */
 static struct fsm_slice *write_slices;
 static size_t write_slices_cap;
+
+/* The session a command names: the RD.SEQ prefix, or a session op's own. */
+static uint64_t write_session_id(const struct rd_req *req)
+{
+	return req->has_session ? req->session : req->op_session;
+}
 
 static void write_done(void *arg, int status, const struct fsm_result *res,
 		       uint64_t term)
@@ -29,6 +36,20 @@ static void write_done(void *arg, int status, const struct fsm_result *res,
 		resp_w_error(&req->out, "ERR increment or decrement would overflow");
 	} else if (res->status == FSM_BAD_COMMAND) {
 		resp_w_error(&req->out, "ERR the state machine rejected the command");
+	} else if (res->status == FSM_SESSION_EXPIRED) {
+		resp_w_error(&req->out, "SESSIONEXPIRED unknown or expired session %llu; "
+			     "nothing was applied", (unsigned long long)write_session_id(req));
+	} else if (res->status == FSM_BAD_SEQ) {
+		resp_w_error(&req->out, "BADSEQ sequence number %llu is below the "
+			     "session's acknowledged replies, too far ahead, or the "
+			     "session holds too many unacknowledged replies",
+			     (unsigned long long)req->seq);
+	} else if (res->status == FSM_FENCED) {
+		resp_w_error(&req->out, "FENCED token %llu is not the newest issued "
+			     "for lock '%.*s'; nothing was applied",
+			     (unsigned long long)req->fence_token,
+			     (int)(req->fence_lock.len > 200 ? 200 : req->fence_lock.len),
+			     req->fence_lock.p);
 	} else {
 		req->cmd->reply(req, res, term);
 	}
@@ -62,6 +83,22 @@ void rd_cmd_submit_write(struct rd_req *req, uint8_t op, uint8_t flags,
 	cmd.nargs = (uint32_t)nargs;
 	cmd.num = num;
 	cmd.args = write_slices;
+	cmd.session = cmd.seq = cmd.ack = 0;
+	cmd.fence_lock.p = NULL;
+	cmd.fence_lock.len = 0;
+	cmd.fence_token = 0;
+	if (req->has_session) {
+		cmd.flags |= FSM_F_SESSION;
+		cmd.session = req->session;
+		cmd.seq = req->seq;
+		cmd.ack = req->ack;
+	}
+	if (req->has_fence) {
+		cmd.flags |= FSM_F_FENCE;
+		cmd.fence_lock.p = req->fence_lock.p;
+		cmd.fence_lock.len = req->fence_lock.len;
+		cmd.fence_token = req->fence_token;
+	}
 	rv = rd_write_submit(rd_req_node(req), &cmd, write_done, req);
 	if (rv != RD_OK) {
 		rd_cmd_reply_status(req, rv, rd_req_node(req)->raft.current_term);
@@ -197,7 +234,94 @@ void rd_cmd_casidx(struct rd_req *req, size_t argc, const struct resp_arg *argv)
 	rd_cmd_submit_write(req, FSM_OP_CAS_INDEX, 0, idx, 2, args);
 }
 
+/* APPEND key value, RD.APPEND key value */
+void rd_cmd_append(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	if (!write_check_pairs(req, 3, argv, 1)) {
+		write_reject(req, NULL);
+		return;
+	}
+	rd_cmd_submit_write(req, FSM_OP_APPEND, 0, 0, 2, argv + 1);
+}
+
+static int write_parse_id(const struct resp_arg *a, uint64_t *out)
+{
+	int64_t v;
+
+	if (rd_cmd_parse_i64(a, &v) != 0 || v <= 0)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* RD.SESSION OPEN [timeout_ms] | KEEPALIVE sid | CLOSE sid */
+void rd_cmd_session(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	const struct resp_arg *sub = &argv[1];
+	int64_t timeout = 30000;
+	uint64_t sid;
+
+	if (sub->len == 4 && strncasecmp(sub->p, "OPEN", 4) == 0 && argc <= 3) {
+		if (argc == 3 && (rd_cmd_parse_i64(&argv[2], &timeout) != 0 ||
+				  timeout < FSM_SESSION_MIN_TIMEOUT ||
+				  timeout > FSM_SESSION_MAX_TIMEOUT)) {
+			write_reject(req, "session timeout must be 1000 to 3600000 ms");
+			return;
+		}
+		rd_cmd_submit_write(req, FSM_OP_SESSION_OPEN, 0, timeout, 0, NULL);
+		return;
+	}
+	if (argc != 3 || write_parse_id(&argv[2], &sid) != 0) {
+		write_reject(req, "syntax error: RD.SESSION OPEN [timeout_ms] | "
+			     "KEEPALIVE sid | CLOSE sid");
+		return;
+	}
+	req->op_session = sid;
+	if (sub->len == 9 && strncasecmp(sub->p, "KEEPALIVE", 9) == 0)
+		rd_cmd_submit_write(req, FSM_OP_SESSION_KEEPALIVE, 0, (int64_t)sid, 0, NULL);
+	else if (sub->len == 5 && strncasecmp(sub->p, "CLOSE", 5) == 0)
+		rd_cmd_submit_write(req, FSM_OP_SESSION_CLOSE, 0, (int64_t)sid, 0, NULL);
+	else
+		write_reject(req, "syntax error: RD.SESSION OPEN [timeout_ms] | "
+			     "KEEPALIVE sid | CLOSE sid");
+}
+
+/* RD.LOCK name sid, RD.UNLOCK name sid */
+void rd_cmd_lock(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	bool unlock = toupper((unsigned char)argv[0].p[3]) == 'U';
+	uint64_t sid;
+
+	if (write_parse_id(&argv[2], &sid) != 0) {
+		write_reject(req, "the session id must be a positive integer");
+		return;
+	}
+	if (!rd_cmd_check_key(req, &argv[1])) {
+		write_reject(req, NULL);
+		return;
+	}
+	req->op_session = sid;
+	rd_cmd_submit_write(req, unlock ? FSM_OP_UNLOCK : FSM_OP_LOCK, 0,
+			    (int64_t)sid, 1, argv + 1);
+}
+
 /* ---- replies ------------------------------------------------------------- */
+
+/* RD.SESSION: OPEN answers the new id; KEEPALIVE and CLOSE answer 1. */
+void rd_reply_env_num(struct rd_req *req, const struct fsm_result *res, uint64_t term)
+{
+	resp_w_array(&req->out, 3);
+	resp_w_int(&req->out, res->num);
+	rd_cmd_envelope_tail(&req->out, term, res->index);
+}
+
+/* RD.LOCK: the token, or 0 when another session holds the lock. */
+void rd_reply_env_lock(struct rd_req *req, const struct fsm_result *res, uint64_t term)
+{
+	resp_w_array(&req->out, 3);
+	resp_w_int(&req->out, res->status == FSM_OK ? res->num : 0);
+	rd_cmd_envelope_tail(&req->out, term, res->index);
+}
 
 void rd_reply_set(struct rd_req *req, const struct fsm_result *res, uint64_t term)
 {

@@ -42,6 +42,7 @@ static struct rd_req *req_get(struct rd_conn *c)
 	r->done = false;
 	r->argc = 0;
 	r->op = NULL;
+	r->has_session = r->has_fence = false;
 	return r;
 }
 

@@ -34,6 +34,12 @@ struct rd_req {
 	void *op;             /* handler-private state (status.c) */
 	uint8_t read_mode;    /* enum rd_read_mode */
 	uint64_t min_index;   /* session reads */
+	/* Prefixes of a write (RD.SEQ, RD.FENCE), applied by cmd_write.c. */
+	bool has_session, has_fence;
+	uint64_t session, seq, ack;
+	struct resp_arg fence_lock;
+	uint64_t fence_token;
+	uint64_t op_session;  /* session named by RD.SESSION/RD.LOCK (errors) */
 };
 
 /* How a read is served (docs/consistency.md). */

@@ -53,6 +53,7 @@ struct rd_writer {
 	struct rd_batch *inflight_tail;
 	unsigned n_inflight;
 	uint64_t next_seq;
+	uint64_t last_time_ms;       /* cluster time stamped last */
 	uint64_t batches;            /* proposed so far (stats) */
 	uint64_t commands;
 };

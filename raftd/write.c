@@ -21,6 +21,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "raftd/raftd.h"
@@ -95,6 +96,25 @@ static int batch_grow(struct rd_batch *b)
 	return 0;
 }
 
+/* Cluster time for a new batch: the wall clock in ms, but never behind what
+ * this node stamped before or what the fsm has applied (a previous leader's
+ * clock may have been ahead), so cluster time only moves forward. Session
+ * expiry is measured in it (fsm/fsm.h). */
+static uint64_t write_cluster_time(struct rd_node *n)
+{
+	struct timespec ts;
+	uint64_t now, floor = fsm_cluster_time(rd_node_fsm(n));
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (now < n->writer.last_time_ms)
+		now = n->writer.last_time_ms;
+	if (now < floor)
+		now = floor;
+	n->writer.last_time_ms = now;
+	return now;
+}
+
 static struct rd_batch *write_open(struct rd_node *n)
 {
 	struct rd_writer *w = &n->writer;
@@ -108,6 +128,7 @@ static struct rd_batch *write_open(struct rd_node *n)
 	b->hdr.term = n->raft.current_term;
 	b->hdr.proposer = n->cfg->id;
 	b->hdr.seq = ++w->next_seq;
+	b->hdr.time_ms = write_cluster_time(n);
 	if (fsm_batch_begin(&b->enc, &b->hdr) != 0) {
 		batch_put(b);
 		return NULL;
