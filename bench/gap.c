@@ -121,7 +121,7 @@ static void send_put(struct gap *g)
 
 	g->t0 = uv_hrtime();
 	rc = rdc_async_put(g->a, g->w.key, g->o->key_size, g->w.value,
-			   g->o->value_size, 0, on_put, g);
+			   g->o->value_size, 0, NULL, on_put, g);
 	if (rc != RDC_OK) {
 		fprintf(stderr, "raftd-bench: cannot send a put: %s\n",
 			rdc_strerror(rc));

@@ -43,6 +43,7 @@ struct load {
 	struct slot *slots;
 	size_t nslots;
 	struct rb_workload w;
+	enum rdc_consistency mode;   /* of the reads */
 	uint64_t sent, inflight;
 	uint64_t t_start, t_last;    /* uv_hrtime() */
 	bool stopping;
@@ -126,10 +127,11 @@ static void send_next(struct slot *s)
 	rb_next_key(&l->w);
 	s->t0 = uv_hrtime();
 	if (rb_next_is_read(&l->w))
-		rc = rdc_async_get(s->a, l->w.key, o->key_size, on_reply, s);
+		rc = rdc_async_get(s->a, l->w.key, o->key_size, l->mode,
+				   on_reply, s);
 	else
 		rc = rdc_async_put(s->a, l->w.key, o->key_size, l->w.value,
-				   o->value_size, 0, on_reply, s);
+				   o->value_size, 0, NULL, on_reply, s);
 	if (rc != RDC_OK) {
 		fprintf(stderr, "raftd-bench: cannot send a request: %s\n",
 			rdc_strerror(rc));
@@ -247,12 +249,8 @@ int rb_load_run(const struct rb_options *o, struct rb_load_result *r)
 
 	memset(r, 0, sizeof *r);
 	rb_hist_reset(&r->lat);
-	if (o->read_weight > 0 && o->consistency != RB_LINEARIZABLE) {
-		fprintf(stderr, "raftd-bench: --consistency %s: this libraftd "
-			"offers linearizable reads only\n",
-			rb_consistency_name(o->consistency));
-		return -1;
-	}
+	l.mode = o->consistency == RB_STALE ? RDC_STALE
+		 : o->consistency == RB_SESSION ? RDC_SESSION : RDC_LINEARIZABLE;
 	if (uv_loop_init(&l.loop) != 0)
 		return -1;
 	l.interval = malloc(sizeof *l.interval);
