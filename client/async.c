@@ -24,6 +24,12 @@
  * and dropped; it is freed when the connection lets go of it and its timer
  * has closed (req_try_free).
  *
+ * A read whose attempt has had no reply for read_attempt_ms leaves its
+ * connection (retired: a node that holds one request that long is stopped
+ * or cut off) and is tried elsewhere; a placeholder (a "ghost" pend) takes
+ * its place in the connection's FIFO so that the late reply, if any, is
+ * matched and dropped.
+ *
  * What may be retried (docs/protocol.md): anything not yet handed to a
  * socket; anything refused with MOVED, TRYAGAIN or BUSY; reads always. A
  * plain write that was handed to a socket is never sent again: if its
@@ -66,6 +72,7 @@
 #define DEFAULT_CONNECT_MS 1000
 #define DEFAULT_BACKOFF_BASE_MS 20
 #define DEFAULT_BACKOFF_CAP_MS 1000
+#define DEFAULT_READ_ATTEMPT_MS 2000
 /* MOVED replies followed at once before backing off: two covers a normal
  * leader change; more means the nodes disagree about who leads. */
 #define MAX_IMMEDIATE_REDIRECTS 2
@@ -135,6 +142,12 @@ struct rdc_async_req {
 };
 
 static void dispatch(rdc_async_req *r);
+
+/* The request behind a connection's pend, or NULL for a ghost. */
+static rdc_async_req *req_of(struct rdc__pend *p)
+{
+	return p->ghost ? NULL : rdc__container_of(p, rdc_async_req, pend);
+}
 
 /* ---- handle lifetime --------------------------------------------------- */
 
@@ -277,13 +290,28 @@ static bool conn_has_live(const struct rdc__conn *c)
 	for (int i = 0; i < 2; i++)
 		for (const struct rdc__list *n = heads[i]->next; n != heads[i];
 		     n = n->next) {
-			const struct rdc__pend *p =
+			struct rdc__pend *p =
 				rdc__container_of(n, struct rdc__pend, link);
+			const rdc_async_req *r = req_of(p);
 
-			if (!rdc__container_of(p, rdc_async_req, pend)->done)
+			if (r != NULL && !r->done)
 				return true;
 		}
 	return false;
+}
+
+/* A connection lets go of p (closing, or p's reply came): free a ghost, or
+ * free a finished request once nothing else holds it. */
+static void let_go(struct rdc__pend *p)
+{
+	rdc_async_req *r = req_of(p);
+
+	if (r == NULL) {
+		free(p);
+		return;
+	}
+	r->conn = NULL;
+	req_try_free(r);
 }
 
 static void close_if_drained(rdc_async *a, struct rdc__conn *c)
@@ -293,12 +321,8 @@ static void close_if_drained(rdc_async *a, struct rdc__conn *c)
 
 	if (is_current(a, c) || c->state == RDC__CLOSING || conn_has_live(c))
 		return;
-	while ((p = rdc__conn_take(c, &sent)) != NULL) {
-		rdc_async_req *r = rdc__container_of(p, rdc_async_req, pend);
-
-		r->conn = NULL;
-		req_try_free(r);
-	}
+	while ((p = rdc__conn_take(c, &sent)) != NULL)
+		let_go(p);
 	rdc__conn_close(c);
 }
 
@@ -334,6 +358,47 @@ static void finish_failed_now(rdc_async_req *r)
 	       (unsigned long long)(r->session ? r->session->id : 0));
 }
 
+static void on_req_timer(uv_timer_t *t);
+
+/* A read just dispatched: its timer fires at the end of this attempt (or at
+ * the deadline, whichever comes first). */
+static void watch_attempt(rdc_async_req *r)
+{
+	uint64_t now = uv_now(r->a->loop);
+	uint64_t end = now + r->a->opts.read_attempt_ms;
+
+	if (end > r->deadline)
+		end = r->deadline;
+	uv_timer_start(&r->timer, on_req_timer, end > now ? end - now : 0, 0);
+}
+
+/* A read's attempt has had no reply for read_attempt_ms: leave a ghost in
+ * its place on the connection, which nothing new will use, and try the read
+ * elsewhere at once (it waited long enough). A read still waiting for its
+ * connection to come up is left to the connect timeout. */
+static void abandon_attempt(rdc_async_req *r)
+{
+	rdc_async *a = r->a;
+	struct rdc__conn *c = r->conn;
+	uint64_t now = uv_now(a->loop);
+	struct rdc__pend *ghost = NULL;
+
+	if (r->pend.queued)
+		ghost = calloc(1, sizeof(*ghost));
+	if (ghost == NULL) {
+		uv_timer_start(&r->timer, on_req_timer, r->deadline - now, 0);
+		return;
+	}
+	ghost->ghost = true;
+	rdc__conn_swap(c, &r->pend, ghost);
+	r->conn = NULL;
+	retire(a, c);
+	snprintf(r->last_err, sizeof(r->last_err), "%s: no reply within %u ms",
+		 c->addr.text, a->opts.read_attempt_ms);
+	dispatch(r);
+	close_if_drained(a, c);
+}
+
 static void on_req_timer(uv_timer_t *t)
 {
 	rdc_async_req *r = t->data;
@@ -356,6 +421,10 @@ static void on_req_timer(uv_timer_t *t)
 			r->conn = NULL;
 		}
 		finish_unavailable(r);
+		return;
+	}
+	if (r->conn != NULL) {
+		abandon_attempt(r);
 		return;
 	}
 	/* The end of a backoff: try again, and watch the deadline again. */
@@ -487,6 +556,8 @@ static void dispatch(rdc_async_req *r)
 	if (r->first_sent == 0)
 		r->first_sent = uv_now(a->loop);
 	r->conn = c;
+	if (!r->write)
+		watch_attempt(r);
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -789,12 +860,15 @@ static void on_conn_reply(struct rdc__conn *c, struct rdc__pend *p,
 			  const struct resp_value *v)
 {
 	rdc_async *a = c->owner;
-	rdc_async_req *r = rdc__container_of(p, rdc_async_req, pend);
+	rdc_async_req *r = req_of(p);
 
+	if (r == NULL || r->done) {
+		let_go(p); /* answered after its deadline or attempt: dropped */
+		close_if_drained(a, c);
+		return;
+	}
 	r->conn = NULL;
-	if (r->done)
-		req_try_free(r); /* answered after its deadline: dropped */
-	else if (v->type == RESP_T_ERROR)
+	if (v->type == RESP_T_ERROR)
 		on_error_reply(r, c, v);
 	else
 		on_data_reply(r, c, v);
@@ -809,12 +883,14 @@ static void on_conn_failed(struct rdc__conn *c, const char *why)
 
 	retire(a, c);
 	while ((p = rdc__conn_take(c, &sent)) != NULL) {
-		rdc_async_req *r = rdc__container_of(p, rdc_async_req, pend);
+		rdc_async_req *r = req_of(p);
 
+		if (r == NULL || r->done) {
+			let_go(p);
+			continue;
+		}
 		r->conn = NULL;
-		if (r->done) {
-			req_try_free(r);
-		} else if (sent && r->write && !r->retry_safe) {
+		if (sent && r->write && !r->retry_safe) {
 			finish(r, RDC_UNCERTAIN, NULL,
 			       "%s after the write was sent; the write may or may not have been applied",
 			       why);
@@ -862,6 +938,8 @@ static void set_options(rdc_async *a, const struct rdc_options *o)
 		or_default(o->backoff_base_ms, DEFAULT_BACKOFF_BASE_MS);
 	a->opts.backoff_cap_ms =
 		or_default(o->backoff_cap_ms, DEFAULT_BACKOFF_CAP_MS);
+	a->opts.read_attempt_ms =
+		or_default(o->read_attempt_ms, DEFAULT_READ_ATTEMPT_MS);
 	if (a->opts.backoff_base_ms > a->opts.backoff_cap_ms) {
 		a->errcode = RDC_INVALID;
 		snprintf(a->errmsg, sizeof(a->errmsg),
@@ -978,13 +1056,8 @@ void rdc_async_close(rdc_async *a, rdc_async_close_cb close_cb, void *data)
 		struct rdc__pend *p;
 		bool sent;
 
-		while ((p = rdc__conn_take(c, &sent)) != NULL) {
-			rdc_async_req *r = rdc__container_of(p, rdc_async_req,
-							     pend);
-
-			r->conn = NULL;
-			req_try_free(r);
-		}
+		while ((p = rdc__conn_take(c, &sent)) != NULL)
+			let_go(p);
 		rdc__conn_close(c);
 	}
 	uv_close((uv_handle_t *)&a->closer, on_closer_closed);

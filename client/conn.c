@@ -138,6 +138,23 @@ void rdc__conn_withdraw(struct rdc__conn *c, struct rdc__pend *p)
 		rdc__list_remove(&p->link);
 }
 
+void rdc__conn_swap(struct rdc__conn *c, struct rdc__pend *p,
+		    struct rdc__pend *stand_in)
+{
+	struct rdc__list *prev = p->link.prev, *next = p->link.next;
+
+	(void)c;
+	stand_in->start = p->start;
+	stand_in->queued = p->queued;
+	stand_in->bytes = NULL; /* already copied into the stream */
+	stand_in->len = p->len;
+	stand_in->link.prev = prev;
+	stand_in->link.next = next;
+	prev->next = &stand_in->link;
+	next->prev = &stand_in->link;
+	rdc__list_init(&p->link);
+}
+
 struct rdc__pend *rdc__conn_take(struct rdc__conn *c, bool *sent)
 {
 	struct rdc__list *n = rdc__list_first(&c->waiting);

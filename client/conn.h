@@ -35,6 +35,8 @@ struct rdc__pend {
 	size_t len;
 	uint64_t start;    /* stream offset of its first byte, once queued */
 	bool queued;       /* its bytes are in the output stream */
+	bool ghost;        /* for the owner: a placeholder for an abandoned
+			    * request, whose reply is to be dropped */
 };
 
 struct rdc__conn;
@@ -94,6 +96,12 @@ int rdc__conn_submit(struct rdc__conn *c, struct rdc__pend *p);
 /* Take back p while it is still waiting for the connection to come up
  * (!p->queued): it will never be sent. */
 void rdc__conn_withdraw(struct rdc__conn *c, struct rdc__pend *p);
+
+/* Put stand_in where p is in the in-flight FIFO (p must be queued), so
+ * that p's reply, when it comes, is matched to stand_in and p is free to go
+ * elsewhere. */
+void rdc__conn_swap(struct rdc__conn *c, struct rdc__pend *p,
+		    struct rdc__pend *stand_in);
 
 /* Have any of p's bytes been handed to the socket (so the server may have
  * seen it)? False for a request still waiting or queued behind a write. */

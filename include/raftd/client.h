@@ -35,7 +35,9 @@
  * and a connection that fails before the request's bytes were handed to the
  * socket make the library wait (exponential backoff with jitter, capped)
  * and try again, until the deadline. Reads are also retried when the
- * connection breaks after they were sent. Plain writes never are.
+ * connection breaks after they were sent, or when one attempt has had no
+ * reply for read_attempt_ms (the connection is then abandoned). Plain
+ * writes never are.
  *
  * Read consistency (docs/consistency.md). Every read names a mode:
  *  - RDC_LINEARIZABLE: served by the leader after a barrier; reflects every
@@ -147,6 +149,12 @@ struct rdc_options {
 				      * allows */
 	unsigned backoff_base_ms;    /* first retry waits about this; default 20 */
 	unsigned backoff_cap_ms;     /* no wait is longer; default 1000 */
+	unsigned read_attempt_ms;    /* reads: how long one attempt waits for
+				      * its reply before the read is sent to
+				      * another node (a node that stopped, or
+				      * a leader cut off from the others);
+				      * default 2000, longer than a node's
+				      * bounded wait for a session read */
 };
 
 /* Read consistency modes (see the top of this file). */

@@ -312,6 +312,57 @@ static void follower_terms_are_not_checked_nor_learned(void **state)
 	rdc_close(c);
 }
 
+static void silent_node_is_left_after_an_attempt(void **state)
+{
+	struct fake *f = *state;
+	struct rdc_options o = {.deadline_ms = 3000, .read_attempt_ms = 150,
+				.backoff_base_ms = 5, .backoff_cap_ms = 40};
+	char ends[64];
+	struct rdc_kv *kv;
+	uint64_t t0, dt;
+	rdc_client *c;
+
+	/* A node that accepts a read and never answers (stopped, cut off):
+	 * after one attempt's time the read goes elsewhere instead of waiting
+	 * for the deadline. Each node's first read is the silent one. */
+	script(f, 0, 2, FAKE_SILENT, "", FAKE_REPLY, ENV5(VAL("v", 1, 1), 2, 3, 0, 0));
+	script(f, 1, 2, FAKE_SILENT, "", FAKE_REPLY, ENV5(VAL("v", 1, 1), 2, 3, 0, 0));
+	snprintf(ends, sizeof(ends), "%s,%s", fake_addr(f, 0), fake_addr(f, 1));
+	c = rdc_open(ends, &o);
+	t0 = now_ms();
+	assert_int_equal(rdc_get(c, "k", 1, RDC_STALE, &kv, NULL), RDC_OK);
+	dt = now_ms() - t0;
+	rdc_free(kv);
+	assert_true(dt >= 290 && dt < 2500);
+	assert_int_equal(fake_count(f, 0) + fake_count(f, 1), 3);
+	/* The node that got two reads got them on two connections: a stuck
+	 * connection is not used again. */
+	assert_int_equal(fake_conns(f, 0) + fake_conns(f, 1), 3);
+	rdc_close(c);
+
+	/* The same for a linearizable read at the only endpoint. */
+	script(f, 2, 2, FAKE_SILENT, "", FAKE_REPLY, ENV(VAL("w", 1, 1), 2, 3));
+	c = rdc_open(fake_addr(f, 2), &o);
+	assert_int_equal(rdc_get(c, "k", 1, RDC_LINEARIZABLE, &kv, NULL), RDC_OK);
+	assert_string_equal(kv->value, "w");
+	rdc_free(kv);
+	assert_int_equal(fake_conns(f, 2), 2);
+	rdc_close(c);
+}
+
+static void writes_have_no_attempt_timeout(void **state)
+{
+	struct fake *f = *state;
+	struct rdc_options o = {.deadline_ms = 400, .read_attempt_ms = 100};
+	rdc_client *c;
+
+	script(f, 0, 2, FAKE_SILENT, "", FAKE_REPLY, ENV(ONE, 2, 3));
+	c = rdc_open(fake_addr(f, 0), &o);
+	assert_int_equal(rdc_put(c, "k", 1, "v", 1, 0, NULL, NULL), RDC_UNCERTAIN);
+	assert_int_equal(fake_count(f, 0), 1);
+	rdc_close(c);
+}
+
 static void bad_mode_is_refused(void **state)
 {
 	struct fake *f = *state;
@@ -338,6 +389,8 @@ int main(void)
 		NET(session_read_gives_up_when_every_node_lags),
 		NET(envelope_must_match_the_mode),
 		NET(follower_terms_are_not_checked_nor_learned),
+		NET(silent_node_is_left_after_an_attempt),
+		NET(writes_have_no_attempt_timeout),
 		NET(bad_mode_is_refused),
 #undef NET
 	};
