@@ -338,7 +338,13 @@ static void expire_in_flight(rdc_async_req *r)
 	 * too: send nothing more there. */
 	retire(r->a, c);
 	/* Its bytes are or will be on the wire. */
-	if (r->write)
+	if (r->mode == RDC_SESSION && r->any_node)
+		finish(r, RDC_TIMEOUT, NULL,
+		       "no node caught up with index %llu within %u ms (last asked: %s%s%s)",
+		       (unsigned long long)r->a->max_index,
+		       r->a->opts.deadline_ms, to,
+		       r->last_err[0] ? "; before: " : "", r->last_err);
+	else if (r->write)
 		finish(r, RDC_UNCERTAIN, NULL,
 		       "%s: no reply within %u ms%s%s%s; the write may or may not have been applied",
 		       to, r->a->opts.deadline_ms, r->last_err[0] ? " (before: " : "",
