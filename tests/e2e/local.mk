@@ -1,5 +1,5 @@
 # tests/e2e/: real processes on 127.0.0.1 (scripts/raftd-cluster, redis-cli,
 # raftctl). Each script starts its own cluster in a temp dir on free ports.
 TESTS += tests/e2e/failover3.sh tests/e2e/failover5.sh tests/e2e/badinput.sh \
-	tests/e2e/paused_leader.sh
+	tests/e2e/paused_leader.sh tests/e2e/sessions.sh
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/failover.inc
