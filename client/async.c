@@ -631,8 +631,9 @@ static void on_expired(rdc_async_req *r, struct rdc__conn *c,
 		       c->addr.text, n, v->str);
 		return;
 	}
-	finish(r, RDC_SESSION_EXPIRED, NULL, "%s: %.*s; nothing was applied",
-	       c->addr.text, n, v->str);
+	/* The server's words say that nothing was applied. */
+	finish(r, RDC_SESSION_EXPIRED, NULL, "%s: %.*s", c->addr.text, n,
+	       v->str);
 }
 
 static void on_leader_error(rdc_async_req *r, struct rdc__conn *c,
@@ -666,8 +667,8 @@ static void on_leader_error(rdc_async_req *r, struct rdc__conn *c,
 		on_expired(r, c, v);
 		return;
 	case RDC__ERR_FENCED:
-		finish(r, RDC_FENCED, NULL, "%s: %.*s; nothing was changed",
-		       c->addr.text, n, v->str);
+		finish(r, RDC_FENCED, NULL, "%s: %.*s", c->addr.text, n,
+		       v->str);
 		return;
 	case RDC__ERR_BADSEQ:
 		if (r->maybe_applied) {

@@ -131,12 +131,12 @@ int fail(const struct cli *cli, int rc)
 		return EXIT_NO;
 	case RDC_SESSION_EXPIRED:
 		fprintf(stderr,
-			"raftctl: %s: session expired: %s; its locks are released: open a new session (raftctl session open)\n",
+			"raftctl: %s: %s (its locks are released; open a new session: raftctl session open)\n",
 			cli->cmd, msg);
 		return EXIT_EXPIRED;
 	case RDC_FENCED:
 		fprintf(stderr,
-			"raftctl: %s: fenced: %s; another holder has taken the lock since this token was issued\n",
+			"raftctl: %s: %s (another session has taken the lock since this token was issued)\n",
 			cli->cmd, msg);
 		return EXIT_FENCED;
 	}

@@ -28,4 +28,14 @@ tests_unit_test_client_session_SOURCES = tests/unit/test_client_session.c \
 	tests/unit/test_client_util.h
 tests_unit_test_client_session_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_client_session_LDADD = $(tests_unit_test_client_LDADD)
+
+# The same library against a real three-node cluster of this build's raftd
+# (started by scripts/raftd-cluster on free ports in a temp directory).
+check_PROGRAMS += tests/unit/test_client_e2e
+TESTS += tests/unit/test_client_e2e
+tests_unit_test_client_e2e_SOURCES = tests/unit/test_client_e2e.c
+tests_unit_test_client_e2e_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-DTOP_SRCDIR='"$(abs_top_srcdir)"' -DTOP_BUILDDIR='"$(abs_top_builddir)"'
+tests_unit_test_client_e2e_LDADD = $(tests_unit_test_client_LDADD)
+EXTRA_tests_unit_test_client_e2e_DEPENDENCIES = raftd/raftd
 endif
