@@ -76,7 +76,7 @@ static void die(const char *what)
 
 static void insert_all(fsm *f, uint64_t n, size_t vlen)
 {
-	const struct fsm_batch_hdr hdr = {1, 1, 0, 0};
+	const struct fsm_batch_hdr hdr = {.term = 1, .proposer = 1};
 	char (*keys)[32] = malloc(BATCH * sizeof(*keys));
 	char *val = malloc(vlen ? vlen : 1);
 	struct fsm_slice args[BATCH][2];
@@ -93,7 +93,8 @@ static void insert_all(fsm *f, uint64_t n, size_t vlen)
 		if (fsm_batch_begin(&b, &hdr) != 0)
 			die("out of memory");
 		for (j = 0; j < BATCH && i < n; j++, i++) {
-			struct fsm_cmd c = {FSM_OP_PUT, 0, 2, 0, args[j]};
+			struct fsm_cmd c = {.op = FSM_OP_PUT, .nargs = 2,
+					    .args = args[j]};
 
 			args[j][0].p = keys[j];
 			args[j][0].len = key_of(keys[j], i, n);

@@ -56,26 +56,54 @@ static uint64_t get_u64(const unsigned char *p)
 
 /* ---- the rules ------------------------------------------------------------ */
 
+/* The ops that change keys: the ones a session may sequence and a fence may
+ * guard. */
+static bool is_data_write(uint8_t op)
+{
+	switch (op) {
+	case FSM_OP_PUT:
+	case FSM_OP_DEL:
+	case FSM_OP_CAS:
+	case FSM_OP_CAS_INDEX:
+	case FSM_OP_INCRBY:
+	case FSM_OP_MPUT:
+	case FSM_OP_APPEND:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool codec_shape_ok(uint8_t op, uint8_t flags, uint64_t nargs)
 {
+	uint8_t own = flags & (uint8_t)~CODEC_CMD_FLAGS;
+
 	if (nargs > FSM_MAX_ARGS)
 		return false;
-	if (op != FSM_OP_PUT && flags != 0)
+	if ((flags & CODEC_CMD_FLAGS) != 0 && !is_data_write(op))
+		return false;
+	if (op != FSM_OP_PUT && own != 0)
 		return false;
 	switch (op) {
 	case FSM_OP_NOOP:
+	case FSM_OP_SESSION_OPEN:
+	case FSM_OP_SESSION_KEEPALIVE:
+	case FSM_OP_SESSION_CLOSE:
 		return nargs == 0;
 	case FSM_OP_PUT:
 		/* NX and XX together can never succeed: refuse the mistake */
-		return nargs == 2 && (flags & ~(FSM_PUT_NX | FSM_PUT_XX)) == 0 &&
-		       flags != (FSM_PUT_NX | FSM_PUT_XX);
+		return nargs == 2 && (own & ~(FSM_PUT_NX | FSM_PUT_XX)) == 0 &&
+		       own != (FSM_PUT_NX | FSM_PUT_XX);
 	case FSM_OP_DEL:
 		return nargs >= 1;
 	case FSM_OP_CAS:
 		return nargs == 3;
 	case FSM_OP_CAS_INDEX:
+	case FSM_OP_APPEND:
 		return nargs == 2;
 	case FSM_OP_INCRBY:
+	case FSM_OP_LOCK:
+	case FSM_OP_UNLOCK:
 		return nargs == 1;
 	case FSM_OP_MPUT:
 		return nargs >= 2 && nargs % 2 == 0;
@@ -91,12 +119,14 @@ size_t codec_arg_max(uint8_t op, uint32_t i)
 	switch (op) {
 	case FSM_OP_DEL:
 	case FSM_OP_INCRBY:
+	case FSM_OP_LOCK: /* a lock name is bounded like a key */
+	case FSM_OP_UNLOCK:
 		key = true;
 		break;
 	case FSM_OP_MPUT:
 		key = i % 2 == 0;
 		break;
-	default: /* PUT, CAS, CAS_INDEX: key first, then values */
+	default: /* PUT, CAS, CAS_INDEX, APPEND: key first, then values */
 		key = i == 0;
 		break;
 	}
@@ -116,8 +146,40 @@ int fsm_batch_begin(struct buf *b, const struct fsm_batch_hdr *hdr)
 	put_u64(h + 16, hdr->term);
 	put_u64(h + 24, hdr->proposer);
 	put_u64(h + 32, hdr->seq);
+	put_u64(h + 40, hdr->time_ms);
 	buf_reset(b);
 	return buf_append(b, h, sizeof(h));
+}
+
+/* Bytes between the command header and the arguments. */
+static uint64_t extras_len(const struct fsm_cmd *cmd)
+{
+	uint64_t n = 0;
+
+	if (cmd->flags & FSM_F_SESSION)
+		n += CODEC_SESSION_LEN;
+	if (cmd->flags & FSM_F_FENCE)
+		n += CODEC_FENCE_LEN + (uint64_t)cmd->fence_lock.len;
+	return n;
+}
+
+/* The session and fence fields, into space reserved by the caller. */
+static void write_extras(struct buf *b, const struct fsm_cmd *cmd)
+{
+	unsigned char x[CODEC_SESSION_LEN];
+
+	if (cmd->flags & FSM_F_SESSION) {
+		put_u64(x, cmd->session);
+		put_u64(x + 8, cmd->seq);
+		put_u64(x + 16, cmd->ack);
+		buf_append(b, x, CODEC_SESSION_LEN);
+	}
+	if (cmd->flags & FSM_F_FENCE) {
+		put_u64(x, cmd->fence_token);
+		put_u32(x + 8, (uint32_t)cmd->fence_lock.len);
+		buf_append(b, x, CODEC_FENCE_LEN);
+		buf_append(b, cmd->fence_lock.p, cmd->fence_lock.len);
+	}
 }
 
 int fsm_batch_add(struct buf *b, const struct fsm_cmd *cmd)
@@ -126,13 +188,17 @@ int fsm_batch_add(struct buf *b, const struct fsm_cmd *cmd)
 	uint64_t total = CODEC_CMD_HDR_LEN;
 	uint32_t count, i;
 
-	if (b->len < CODEC_HDR_LEN || memcmp(b->data, codec_magic, 4) != 0)
+	if (b->len < CODEC_HDR_LEN || memcmp(b->data, codec_magic, 4) != 0 ||
+	    (unsigned char)b->data[4] != CODEC_VERSION)
 		return -2;
 	count = get_u32((unsigned char *)b->data + 8);
 	if (count == UINT32_MAX)
 		return -2;
 	if (!codec_shape_ok(cmd->op, cmd->flags, cmd->nargs))
 		return -2;
+	if ((cmd->flags & FSM_F_FENCE) && cmd->fence_lock.len > FSM_MAX_KEY)
+		return -2;
+	total += extras_len(cmd);
 	for (i = 0; i < cmd->nargs; i++) {
 		if (cmd->args[i].len > codec_arg_max(cmd->op, i))
 			return -2;
@@ -147,7 +213,9 @@ int fsm_batch_add(struct buf *b, const struct fsm_cmd *cmd)
 	put_u32(h + 4, (uint32_t)total);
 	put_u32(h + 8, cmd->nargs);
 	put_u64(h + 12, (uint64_t)cmd->num);
-	buf_append(b, h, sizeof(h)); /* reserved above: cannot fail */
+	/* reserved above: none of these appends can fail */
+	buf_append(b, h, sizeof(h));
+	write_extras(b, cmd);
 	for (i = 0; i < cmd->nargs; i++) {
 		unsigned char l[4];
 
@@ -169,21 +237,26 @@ int fsm_batch_end(struct buf *b)
 
 /* ---- reading -------------------------------------------------------------- */
 
+/* Version 0 was never written. Version 1 has no time_ms; from version 2 on
+ * the header holds at least the version 2 fields, and anything a later
+ * version adds after them is skipped through hdr_len. */
 int fsm_batch_peek(const void *p, size_t len, struct fsm_batch_hdr *hdr)
 {
 	const unsigned char *h = p;
 	uint16_t hdr_len;
 
-	if (len < CODEC_HDR_LEN || memcmp(h, codec_magic, 4) != 0)
+	if (len < CODEC_HDR_LEN_V1 || memcmp(h, codec_magic, 4) != 0)
 		return -1;
 	hdr_len = get_u16(h + 6);
-	/* version 0 was never written; later versions keep this layout */
-	if (h[4] == 0 || hdr_len < CODEC_HDR_LEN || hdr_len > len)
+	if (h[4] == 0 || hdr_len > len)
+		return -1;
+	if (hdr_len < (h[4] == 1 ? CODEC_HDR_LEN_V1 : CODEC_HDR_LEN))
 		return -1;
 	hdr->count = get_u32(h + 8);
 	hdr->term = get_u64(h + 16);
 	hdr->proposer = get_u64(h + 24);
 	hdr->seq = get_u64(h + 32);
+	hdr->time_ms = h[4] == 1 ? 0 : get_u64(h + 40);
 	return 0;
 }
 
@@ -197,6 +270,7 @@ int codec_open(struct codec_reader *r, const void *p, size_t len,
 	r->off = get_u16(r->p + 6);
 	r->count = hdr->count;
 	r->done = 0;
+	r->version = r->p[4];
 	return 0;
 }
 
@@ -222,6 +296,42 @@ static bool args_ok(const struct codec_cmd *c)
 	return left == 0;
 }
 
+/* Read the session and fence fields at the front of c's arguments, moving
+ * c->args past them; false when they do not fit the frame. */
+static bool extras_read(struct codec_cmd *c)
+{
+	const unsigned char *p = c->args;
+	uint32_t l;
+
+	c->session = c->seq = c->ack = 0;
+	c->fence_lock.p = NULL;
+	c->fence_lock.len = 0;
+	c->fence_token = 0;
+	if (c->flags & FSM_F_SESSION) {
+		if (c->args_len < CODEC_SESSION_LEN)
+			return false;
+		c->session = get_u64(p);
+		c->seq = get_u64(p + 8);
+		c->ack = get_u64(p + 16);
+		p += CODEC_SESSION_LEN;
+		c->args_len -= CODEC_SESSION_LEN;
+	}
+	if (c->flags & FSM_F_FENCE) {
+		if (c->args_len < CODEC_FENCE_LEN)
+			return false;
+		c->fence_token = get_u64(p);
+		l = get_u32(p + 8);
+		if (l > FSM_MAX_KEY || l > c->args_len - CODEC_FENCE_LEN)
+			return false;
+		c->fence_lock.p = p + CODEC_FENCE_LEN;
+		c->fence_lock.len = l;
+		p += CODEC_FENCE_LEN + (size_t)l;
+		c->args_len -= CODEC_FENCE_LEN + (size_t)l;
+	}
+	c->args = p;
+	return true;
+}
+
 int codec_next(struct codec_reader *r, struct codec_cmd *c)
 {
 	const unsigned char *h;
@@ -245,7 +355,11 @@ int codec_next(struct codec_reader *r, struct codec_cmd *c)
 	c->num = (int64_t)get_u64(h + 12);
 	c->args = h + CODEC_CMD_HDR_LEN;
 	c->args_len = clen - CODEC_CMD_HDR_LEN;
-	if (!codec_shape_ok(c->op, c->flags, c->nargs) || !args_ok(c))
+	/* a version 1 writer had no session or fence fields */
+	if (r->version == 1 && (c->flags & CODEC_CMD_FLAGS) != 0)
+		return CODEC_BAD;
+	if (!codec_shape_ok(c->op, c->flags, c->nargs) || !extras_read(c) ||
+	    !args_ok(c))
 		return CODEC_BAD;
 	return CODEC_CMD;
 }

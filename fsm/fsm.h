@@ -38,18 +38,20 @@ enum fsm_op {
 	FSM_OP_INCRBY = 5,    /* args: key; num = delta; value is decimal int64 */
 	FSM_OP_MPUT = 6,      /* args: key value key value ...: all or nothing */
 	FSM_OP_APPEND = 7,    /* args: key value; appends bytes (absent = empty);
-				 result num = new length */
-	FSM_OP_SESSION_OPEN = 8,      /* no args; num = timeout ms (1000..3600000);
-					 result num = the new session id */
-	FSM_OP_SESSION_KEEPALIVE = 9, /* no args; num = session id */
+				 result num = new length; a result longer
+				 than FSM_MAX_VALUE is FSM_BAD_COMMAND */
+	FSM_OP_SESSION_OPEN = 8,      /* no args; num = timeout ms (1000..3600000,
+					 else FSM_BAD_COMMAND); result num =
+					 the new session id (1, 2, 3, ...) */
+	FSM_OP_SESSION_KEEPALIVE = 9, /* no args; num = session id; result 1 */
 	FSM_OP_SESSION_CLOSE = 10,    /* no args; num = session id; its locks are
-					 released */
+					 released; result 1 */
 	FSM_OP_LOCK = 11,     /* args: lock name; num = session id; result num =
 				 the fencing token (the holder's), or on
 				 FSM_COND_FAILED the holding session's id */
-	FSM_OP_UNLOCK = 12,   /* args: lock name; num = session id;
-				 FSM_COND_FAILED when that session does not
-				 hold it */
+	FSM_OP_UNLOCK = 12,   /* args: lock name; num = session id; result 1,
+				 or FSM_COND_FAILED (num 0) when that session
+				 does not hold it */
 	FSM_OP__COUNT
 };
 
@@ -94,16 +96,37 @@ struct fsm_slice {
  * session, and KEEPALIVE, refresh its expiry. The session ops themselves are
  * not sequenced (OPEN returns a new id each time; KEEPALIVE, CLOSE, LOCK and
  * UNLOCK are idempotent for their session).
+ *   Details: seqs count from 1 (a new session's ack is 1, so seq 0 is
+ * FSM_BAD_SEQ); the ack that counts is the larger of the session's and the
+ * command's, and a command whose own seq is below it is refused. Whatever
+ * a new seq's outcome (FSM_COND_FAILED, FSM_FENCED, ...) is stored and
+ * repeated to its retries. FSM_SESSION_EXPIRED and FSM_BAD_SEQ change
+ * nothing at all, not the ack and not the expiry. A session op naming a
+ * session that does not exist (never opened, closed, expired) gets
+ * FSM_SESSION_EXPIRED, so a repeated CLOSE answers that; LOCK and UNLOCK
+ * refresh their session's expiry whatever they answer.
+ *
+ * Flags: FSM_F_SESSION and FSM_F_FENCE go only on the key-value writes
+ * (PUT, DEL, CAS, CAS_INDEX, INCRBY, MPUT, APPEND); fsm_batch_add refuses
+ * them elsewhere (-2). A fence lock name, like a LOCK/UNLOCK name, is any
+ * bytes up to FSM_MAX_KEY.
  *
  * Fencing (FSM_F_FENCE): the write is applied only if fence_token equals the
  * newest token ever issued for fence_lock (which stays known after the lock
- * is released); otherwise FSM_FENCED.
+ * is released); otherwise FSM_FENCED. With both flags, the session is
+ * checked first: a duplicate is answered from its stored result even if its
+ * token has been superseded since. A token is the log index of the
+ * acquisition; should one batch take, release and take the same lock again,
+ * the second token is the newest + 1, so tokens always strictly increase.
+ * Every lock name ever locked stays in the state (with its newest token).
  *
  * Sessions expire in cluster time: each batch header carries time_ms, the
  * leader's clock at proposal. The fsm's cluster time is the largest time_ms
  * applied so far; at the start of each batch every session whose last
- * activity is older than its timeout is expired (its locks released). The
- * same batches give the same expiries on every replica. */
+ * activity is older than its timeout is expired (its locks released): with
+ * last activity at cluster time t and timeout T, the first batch whose
+ * time_ms exceeds t + T. The same batches give the same expiries on every
+ * replica. */
 #define FSM_SEQ_WINDOW (1u << 20)
 #define FSM_SESSION_MAX_PENDING 4096u
 #define FSM_SESSION_MIN_TIMEOUT 1000

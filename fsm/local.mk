@@ -2,9 +2,14 @@
 # sockets (see fsm/fsm.h); the daemon and the tests link it with libcommon.
 noinst_LTLIBRARIES += fsm/libfsm.la
 fsm_libfsm_la_SOURCES = \
-	fsm/fsm.c fsm/fsm.h \
+	fsm/fsm.c fsm/fsm.h fsm/fsm_impl.h \
+	fsm/apply_kv.c \
+	fsm/apply_session.c \
 	fsm/codec.c fsm/codec.h \
-	fsm/map.c fsm/map.h
+	fsm/lock.c fsm/lock.h \
+	fsm/map.c fsm/map.h \
+	fsm/session.c fsm/session.h \
+	fsm/state.c fsm/state.h
 fsm_libfsm_la_CFLAGS = $(AM_CFLAGS)
 
 # bench/fsm-bench: a million keys through apply, get, scan and a snapshot

@@ -651,6 +651,26 @@ static int tree_insert(map *m, struct path *p, struct leaf *l, unsigned pos,
 	return 0;
 }
 
+/* Put a new entry for key at pos of leaf l (reached through p). */
+static int insert_new(map *m, struct path *p, struct leaf *l, unsigned pos,
+		      const void *key, size_t klen, const void *val,
+		      size_t vlen, uint64_t index)
+{
+	struct map_entry *e = entry_new(key, klen, val, vlen);
+
+	if (e == NULL)
+		return -1;
+	e->create_index = index;
+	e->mod_index = index;
+	if (tree_insert(m, p, l, pos, e) != 0) {
+		free(e);
+		return -1;
+	}
+	m->count++;
+	m->bytes += klen + vlen;
+	return 1;
+}
+
 int map_put(map *m, const void *key, size_t klen, const void *val,
 	    size_t vlen, uint64_t index)
 {
@@ -660,35 +680,58 @@ int map_put(map *m, const void *key, size_t klen, const void *val,
 	bool found;
 	unsigned pos = leaf_search(l, key, klen, false, &found);
 
-	if (found) {
-		e = l->s[pos].p;
-		if (vlen != e->vlen) {
-			if (vlen > UINT32_MAX)
-				return -1;
-			e = realloc(e, sizeof(*e) + e->klen + vlen);
-			if (e == NULL)
-				return -1;
-			m->bytes = m->bytes - e->vlen + vlen;
-			e->vlen = (uint32_t)vlen;
-			l->s[pos].p = e;
-		}
-		if (vlen > 0)
-			memcpy(e->data + e->klen, val, vlen);
-		e->mod_index = index;
-		return 0;
+	if (!found)
+		return insert_new(m, &p, l, pos, key, klen, val, vlen, index);
+	e = l->s[pos].p;
+	if (vlen != e->vlen) {
+		if (vlen > UINT32_MAX)
+			return -1;
+		e = realloc(e, sizeof(*e) + e->klen + vlen);
+		if (e == NULL)
+			return -1;
+		m->bytes = m->bytes - e->vlen + vlen;
+		e->vlen = (uint32_t)vlen;
+		l->s[pos].p = e;
 	}
-	e = entry_new(key, klen, val, vlen);
-	if (e == NULL)
-		return -1;
-	e->create_index = index;
+	if (vlen > 0)
+		memcpy(e->data + e->klen, val, vlen);
 	e->mod_index = index;
-	if (tree_insert(m, &p, l, pos, e) != 0) {
-		free(e);
-		return -1;
+	return 0;
+}
+
+/* The entry grows in place (realloc), so repeated appends to one value cost
+ * the bytes appended, not the value's whole length each time (when the
+ * allocator can extend the block). */
+int map_extend(map *m, const void *key, size_t klen, const void *val,
+	       size_t vlen, uint64_t index, uint64_t *new_len)
+{
+	struct path p;
+	struct leaf *l = descend(m, key, klen, &p);
+	struct map_entry *e;
+	bool found;
+	unsigned pos = leaf_search(l, key, klen, false, &found);
+	uint64_t total;
+
+	if (!found) {
+		*new_len = vlen;
+		return insert_new(m, &p, l, pos, key, klen, val, vlen, index);
 	}
-	m->count++;
-	m->bytes += klen + vlen;
-	return 1;
+	e = l->s[pos].p;
+	total = (uint64_t)e->vlen + vlen;
+	if (total > UINT32_MAX)
+		return -1;
+	if (vlen > 0) {
+		e = realloc(e, sizeof(*e) + e->klen + total);
+		if (e == NULL)
+			return -1;
+		memcpy(e->data + e->klen + e->vlen, val, vlen);
+		e->vlen = (uint32_t)total;
+		m->bytes += vlen;
+		l->s[pos].p = e;
+	}
+	e->mod_index = index;
+	*new_len = total;
+	return 0;
 }
 
 int map_append(map *m, const void *key, size_t klen, const void *val,

@@ -59,6 +59,14 @@ const struct map_entry *map_get(const map *m, const void *key, size_t klen);
 int map_put(map *m, const void *key, size_t klen, const void *val,
 	    size_t vlen, uint64_t index);
 
+/* Append val's bytes to key's value at log index `index` (an absent key is
+ * created holding val, as map_put would). *new_len receives the value's
+ * length afterwards. Returns 1 when the key was created, 0 when it was
+ * extended, -1 when memory ran out or the length would not fit in 32 bits
+ * (the map is then unchanged and *new_len unset). */
+int map_extend(map *m, const void *key, size_t klen, const void *val,
+	       size_t vlen, uint64_t index, uint64_t *new_len);
+
 /* Add an entry after every key in the map, with its indexes as given (for
  * loading a snapshot). Returns 0, or -1 when key is not greater than the
  * last key or memory runs out (the map is then unchanged). */

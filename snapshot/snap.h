@@ -16,15 +16,39 @@
  *   trailer
  *        crc32c    u32 over every byte before it
  *
+ * Version 2 holds exactly four sections, in this order; version 1 held the
+ * key-value section alone (it still decodes: no sessions, no locks, cluster
+ * time 0, next session id 1).
+ *
  *   the key-value section (SNAP_TAG_KV), in strictly increasing key order:
  *     0  count       u64: keys
  *     8  data_bytes  u64: sum of key and value lengths
  *    16  count times: klen u32, vlen u32, create_index u64, mod_index u64,
  *        key bytes, value bytes
  *
- * Later versions add state (client sessions, locks, the member table) as new
- * sections. This version refuses a section it does not know rather than
- * drop state it cannot read, and says so.
+ *   the fsm scalars (SNAP_TAG_FSM), 16 bytes:
+ *     0  cluster_time     u64: the largest time_ms applied
+ *     8  next_session_id  u64: the id the next SESSION_OPEN gets
+ *
+ *   the sessions (SNAP_TAG_SESSIONS), by strictly increasing id:
+ *     0  count    u64: sessions
+ *     8  results  u64: stored results over all of them
+ *    16  count times:
+ *          id u64, timeout_ms u64, last_ms u64, highest_seq u64, ack u64,
+ *          nresults u32, zero u32,
+ *          then nresults times, by strictly increasing seq:
+ *            seq u64, index u64, num i64, status u8, 7 zero bytes
+ *
+ *   the locks (SNAP_TAG_LOCKS), by strictly increasing name (key order):
+ *     0  count       u64: locks
+ *     8  name_bytes  u64: sum of the name lengths
+ *    16  count times: name_len u32, zero u32, holder u64 (0: free),
+ *        newest u64 (the newest token issued), name bytes
+ *
+ * Every field is checked against the rules in fsm/state.h before the state
+ * is built, and every reserved byte must be zero: a state has exactly one
+ * encoding. A section this version does not know is refused rather than
+ * state dropped that cannot be read, and the message says so.
  */
 #ifndef RD_SNAPSHOT_SNAP_H
 #define RD_SNAPSHOT_SNAP_H
@@ -35,10 +59,13 @@
 #include "common/buf.h"
 #include "fsm/fsm.h"
 
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2
 
 enum snap_tag {
-	SNAP_TAG_KV = 1
+	SNAP_TAG_KV = 1,
+	SNAP_TAG_FSM = 2,
+	SNAP_TAG_SESSIONS = 3,
+	SNAP_TAG_LOCKS = 4
 };
 
 struct snap_info {
@@ -47,6 +74,8 @@ struct snap_info {
 	uint64_t index;
 	uint64_t keys;
 	uint64_t data_bytes;
+	uint64_t sessions;
+	uint64_t locks;
 };
 
 /* Encode all of f, tagged with term and index, into out (reset first; the
@@ -55,12 +84,14 @@ struct snap_info {
  * change meanwhile. */
 int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out);
 
-/* Decode the snapshot p[0..len) into a new fsm whose applied index is the
- * snapshot's index. Everything (checksum, version, every length, key order)
- * is checked before *out is set; no live fsm is touched. Returns 0 and sets
+/* Decode the snapshot p[0..len) (version 1 or 2) into a new fsm whose
+ * applied index is the snapshot's index. Everything (checksum, version,
+ * every length and field, key, id and name order) is checked before *out
+ * is set; no live fsm is touched. Returns 0 and sets
  * *out (the caller frees it with fsm_free); or -1, setting *err to a static
  * message saying what is wrong. info (may be NULL) receives what the header
- * says as far as it could be read, zeroes for the rest, even on error. */
+ * says as far as it could be read, zeroes for the rest (keys, data_bytes,
+ * sessions, locks are zero on error). */
 int snap_decode(const void *p, size_t len, fsm **out, struct snap_info *info,
 		const char **err);
 

@@ -1,6 +1,7 @@
-/* test_fsm_apply.c - what applying a batch does to the state: every op and
- * status, the index rules, INCRBY's integer rules, MPUT's atomicity, scans,
- * and bad or cut batches.
+/* test_fsm_apply.c - what applying a batch does to the state: every
+ * key-value op and status, the index rules, INCRBY's integer rules, MPUT's
+ * atomicity, APPEND, scans, and bad or cut batches. (Sessions and locks:
+ * test_fsm_session.c, test_fsm_lock.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,12 +16,7 @@
 #include "common/buf.h"
 #include "fsm/codec.h"
 #include "fsm/fsm.h"
-
-#define S(str) {(str), sizeof(str) - 1}
-#define ARGS(...) (const struct fsm_slice[]){__VA_ARGS__}
-#define NARGS(...) \
-	((uint32_t)(sizeof((struct fsm_slice[]){__VA_ARGS__}) / \
-		    sizeof(struct fsm_slice)))
+#include "test_fsm_util.h"
 
 static const struct fsm_batch_hdr hdr1 = {.term = 1, .proposer = 1, .seq = 1};
 
@@ -41,7 +37,8 @@ static struct fsm_result apply1(fsm *f, uint64_t index, uint8_t op,
 				uint8_t flags, int64_t num,
 				const struct fsm_slice *args, uint32_t nargs)
 {
-	struct fsm_cmd c = {op, flags, nargs, num, args};
+	struct fsm_cmd c = {.op = op, .flags = flags, .nargs = nargs,
+			    .num = num, .args = args};
 	struct fsm_result res;
 	struct buf b;
 
@@ -347,7 +344,7 @@ static void test_mput_all_or_nothing(void **state)
 {
 	fsm *f = *state;
 	const struct fsm_slice args[] = {S("k1"), S("v1"), S("k2"), S("v2")};
-	struct fsm_cmd c = {FSM_OP_MPUT, 0, 4, 0, args};
+	struct fsm_cmd c = {.op = FSM_OP_MPUT, .nargs = 4, .args = args};
 	struct fsm_result res[2];
 	struct buf b;
 	size_t arg3;
@@ -375,6 +372,66 @@ static void test_mput_all_or_nothing(void **state)
 	buf_free(&b);
 }
 
+/* ---- APPEND --------------------------------------------------------------- */
+
+static void test_append(void **state)
+{
+	fsm *f = *state;
+	struct fsm_result r;
+
+	/* absent counts as empty: the first APPEND creates the key */
+	r = CMD(f, 3, FSM_OP_APPEND, 0, 0, S("log"), S("abc"));
+	assert_int_equal(r.status, FSM_OK);
+	assert_int_equal(r.num, 3);
+	assert_kv(f, "log", "abc", 3, 3);
+	r = CMD(f, 4, FSM_OP_APPEND, 0, 0, S("log"), S("de"));
+	assert_int_equal(r.num, 5);
+	assert_kv(f, "log", "abcde", 3, 4);
+	/* appending nothing is still a write, and answers the length */
+	r = CMD(f, 5, FSM_OP_APPEND, 0, 0, S("log"), S(""));
+	assert_int_equal(r.num, 5);
+	assert_kv(f, "log", "abcde", 3, 5);
+	r = CMD(f, 6, FSM_OP_APPEND, 0, 0, S("empty"), S(""));
+	assert_int_equal(r.num, 0);
+	assert_kv(f, "empty", "", 6, 6);
+	/* bytes, not text; then INCRBY sees the result */
+	CMD(f, 7, FSM_OP_APPEND, 0, 0, S("n"), {"1\0", 2});
+	r = CMD(f, 8, FSM_OP_INCRBY, 0, 1, S("n"));
+	assert_int_equal(r.status, FSM_NOT_INTEGER);
+	PUT(f, 9, "m", "4");
+	CMD(f, 10, FSM_OP_APPEND, 0, 0, S("m"), S("2"));
+	assert_int_equal(CMD(f, 11, FSM_OP_INCRBY, 0, 1, S("m")).num, 43);
+	assert_int_equal(fsm_data_bytes(f), 3 + 5 + 5 + 1 + 2 + 1 + 2);
+}
+
+/* A value may not grow past FSM_MAX_VALUE: refused whole. */
+static void test_append_limit(void **state)
+{
+	fsm *f = *state;
+	char *big = calloc(1, FSM_MAX_VALUE);
+	struct fsm_result r;
+
+	assert_non_null(big);
+	r = CMD(f, 1, FSM_OP_APPEND, 0, 0, S("k"), {big, FSM_MAX_VALUE - 2});
+	assert_int_equal(r.num, FSM_MAX_VALUE - 2);
+	r = CMD(f, 2, FSM_OP_APPEND, 0, 0, S("k"), S("xyz"));
+	assert_int_equal(r.status, FSM_BAD_COMMAND);
+	assert_int_equal(r.num, 0);
+	r = CMD(f, 3, FSM_OP_APPEND, 0, 0, S("k"), S("xy"));
+	assert_int_equal(r.status, FSM_OK);
+	assert_int_equal(r.num, FSM_MAX_VALUE);
+	{
+		struct fsm_kv kv;
+
+		assert_int_equal(fsm_get(f, "k", 1, &kv), 1);
+		assert_int_equal(kv.vlen, FSM_MAX_VALUE);
+		assert_int_equal(kv.mod_index, 3);
+		assert_memory_equal((const char *)kv.val + FSM_MAX_VALUE - 2,
+				    "xy", 2);
+	}
+	free(big);
+}
+
 /* ---- batches -------------------------------------------------------------- */
 
 static void test_batch_in_order_same_index(void **state)
@@ -383,11 +440,11 @@ static void test_batch_in_order_same_index(void **state)
 	const struct fsm_slice put[] = {S("n"), S("40")};
 	const struct fsm_slice key[] = {S("n")};
 	struct fsm_cmd cmds[] = {
-		{FSM_OP_PUT, 0, 2, 0, put},
-		{FSM_OP_INCRBY, 0, 1, 2, key},
-		{FSM_OP_NOOP, 0, 0, 0, NULL},
-		{FSM_OP_CAS_INDEX, 0, 2, 11, put},
-		{FSM_OP_DEL, 0, 1, 0, key},
+		{.op = FSM_OP_PUT, .nargs = 2, .args = put},
+		{.op = FSM_OP_INCRBY, .nargs = 1, .num = 2, .args = key},
+		{.op = FSM_OP_NOOP, .nargs = 0},
+		{.op = FSM_OP_CAS_INDEX, .nargs = 2, .num = 11, .args = put},
+		{.op = FSM_OP_DEL, .nargs = 1, .args = key},
 	};
 	struct fsm_result res[5];
 	struct buf b;
@@ -423,9 +480,12 @@ static void test_batch_in_order_same_index(void **state)
 static void test_unknown_op_applies_the_rest(void **state)
 {
 	fsm *f = *state;
-	struct fsm_cmd c1 = {FSM_OP_PUT, 0, 2, 0, ARGS(S("a"), S("1"))};
-	struct fsm_cmd c2 = {FSM_OP_PUT, 0, 2, 0, ARGS(S("b"), S("2"))};
-	struct fsm_cmd c3 = {FSM_OP_PUT, 0, 2, 0, ARGS(S("c"), S("3"))};
+	struct fsm_cmd c1 = {.op = FSM_OP_PUT, .nargs = 2,
+			      .args = ARGS(S("a"), S("1"))};
+	struct fsm_cmd c2 = {.op = FSM_OP_PUT, .nargs = 2,
+			      .args = ARGS(S("b"), S("2"))};
+	struct fsm_cmd c3 = {.op = FSM_OP_PUT, .nargs = 2,
+			      .args = ARGS(S("c"), S("3"))};
 	struct fsm_result res[3];
 	struct buf b;
 	size_t second;
@@ -448,35 +508,17 @@ static void test_unknown_op_applies_the_rest(void **state)
 	buf_free(&b);
 }
 
-static int dump_cb(void *arg, const struct fsm_kv *kv)
-{
-	struct buf *b = arg;
-
-	assert_int_equal(buf_printf(b, "%.*s=%.*s@%llu/%llu;", (int)kv->klen,
-				    (const char *)kv->key, (int)kv->vlen,
-				    (const char *)kv->val,
-				    (unsigned long long)kv->create_index,
-				    (unsigned long long)kv->mod_index),
-			 0);
-	return 0;
-}
-
-static void dump(const fsm *f, struct buf *out)
-{
-	buf_reset(out);
-	fsm_scan(f, NULL, 0, NULL, 0, SIZE_MAX, dump_cb, out);
-	assert_int_equal(buf_append(out, "", 1), 0);
-}
-
 /* Cut a four-command batch at every length: the commands that fit whole
  * apply, the rest report FSM_BAD_COMMAND and change nothing. */
 static void test_truncated_batches(void **state)
 {
 	const struct fsm_cmd cmds[4] = {
-		{FSM_OP_PUT, 0, 2, 0, ARGS(S("a"), S("1"))},
-		{FSM_OP_MPUT, 0, 4, 0, ARGS(S("b"), S("2"), S("c"), S("3"))},
-		{FSM_OP_INCRBY, 0, 1, 9, ARGS(S("a"))},
-		{FSM_OP_DEL, 0, 1, 0, ARGS(S("b"))},
+		{.op = FSM_OP_PUT, .nargs = 2, .args = ARGS(S("a"), S("1"))},
+		{.op = FSM_OP_MPUT, .nargs = 4,
+		 .args = ARGS(S("b"), S("2"), S("c"), S("3"))},
+		{.op = FSM_OP_INCRBY, .nargs = 1, .num = 9,
+		 .args = ARGS(S("a"))},
+		{.op = FSM_OP_DEL, .nargs = 1, .args = ARGS(S("b"))},
 	};
 	size_t ends[4], len, i;
 	struct buf b, want, got;
@@ -519,8 +561,8 @@ static void test_truncated_batches(void **state)
 		for (i = 0; i < whole && len >= CODEC_HDR_LEN; i++)
 			assert_int_equal(fsm_batch_add(&prefix, &cmds[i]), 0);
 		fsm_apply(ref, 1, prefix.data, prefix.len, NULL, 0);
-		dump(cut, &got);
-		dump(ref, &want);
+		dump_state(cut, &got);
+		dump_state(ref, &want);
 		assert_string_equal(got.data, want.data);
 		buf_free(&prefix);
 		free(copy);
@@ -738,6 +780,8 @@ int main(void)
 		T(test_incrby_overflow),
 		T(test_mput),
 		T(test_mput_all_or_nothing),
+		T(test_append),
+		T(test_append_limit),
 		T(test_batch_in_order_same_index),
 		T(test_unknown_op_applies_the_rest),
 		T(test_truncated_batches),

@@ -1,5 +1,5 @@
 /* test_fsm_codec.c - the batch format: what the proposer may write, and what
- * a replica makes of any bytes at all.
+ * a replica makes of any bytes at all, version 1 batches included.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,16 +13,17 @@
 #include "common/buf.h"
 #include "fsm/codec.h"
 #include "fsm/fsm.h"
-
-#define S(str) {(str), sizeof(str) - 1}
+#include "test_fsm_util.h"
 
 static const struct fsm_batch_hdr hdr1 = {
-	.term = 7, .proposer = 0x1122334455667788ull, .seq = 42, .count = 0};
+	.term = 7, .proposer = 0x1122334455667788ull, .seq = 42,
+	.time_ms = 0x0102030405060708ull, .count = 0};
 
 static int add(struct buf *b, uint8_t op, uint8_t flags, int64_t num,
 	       const struct fsm_slice *args, uint32_t nargs)
 {
-	struct fsm_cmd c = {op, flags, nargs, num, args};
+	struct fsm_cmd c = {.op = op, .flags = flags, .nargs = nargs,
+			    .num = num, .args = args};
 
 	return fsm_batch_add(b, &c);
 }
@@ -58,6 +59,7 @@ static void test_roundtrip_and_padding(void **state)
 	assert_int_equal(h.term, 7);
 	assert_int_equal(h.proposer, 0x1122334455667788ull);
 	assert_int_equal(h.seq, 42);
+	assert_int_equal(h.time_ms, 0x0102030405060708ull);
 	assert_int_equal(h.count, 3);
 
 	assert_int_equal(codec_open(&r, b.data, b.len, &h), 0);
@@ -234,6 +236,12 @@ static void test_peek_rejects(void **state)
 	copy[6] = 39; /* header shorter than the fields */
 	assert_int_equal(fsm_batch_peek(copy, b.len, &h), -1);
 	memcpy(copy, b.data, b.len);
+	copy[6] = CODEC_HDR_LEN_V1; /* a version 2 header without time_ms */
+	assert_int_equal(fsm_batch_peek(copy, b.len, &h), -1);
+	copy[4] = 1; /* which version 1 was */
+	assert_int_equal(fsm_batch_peek(copy, b.len, &h), 0);
+	assert_int_equal(h.time_ms, 0);
+	memcpy(copy, b.data, b.len);
 	copy[6] = (char)0xff; /* header longer than the batch */
 	copy[7] = (char)0xff;
 	assert_int_equal(fsm_batch_peek(copy, b.len, &h), -1);
@@ -357,10 +365,11 @@ static void test_longer_header_is_skipped(void **state)
 	assert_int_equal(buf_append(&grown, b.data + CODEC_HDR_LEN,
 				    b.len - CODEC_HDR_LEN),
 			 0);
-	grown.data[4] = 2; /* version */
+	grown.data[4] = CODEC_VERSION + 1;
 	grown.data[6] = CODEC_HDR_LEN + sizeof(extra);
 	assert_int_equal(codec_open(&r, grown.data, grown.len, &h), 0);
 	assert_int_equal(h.count, 3);
+	assert_int_equal(h.time_ms, hdr1.time_ms);
 	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
 	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
 	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
@@ -413,6 +422,233 @@ static void test_every_truncation(void **state)
 	buf_free(&b);
 }
 
+/* ---- sessions, fences, the new ops ----------------------------------------- */
+
+static void test_new_op_shapes(void **state)
+{
+	const struct fsm_slice a[3] = {S("k"), S("v"), S("w")};
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(fsm_batch_begin(&b, &hdr1), 0);
+	assert_int_equal(add(&b, FSM_OP_APPEND, 0, 0, a, 2), 0);
+	assert_int_equal(add(&b, FSM_OP_APPEND, 0, 0, a, 1), -2);
+	assert_int_equal(add(&b, FSM_OP_APPEND, 0, 0, a, 3), -2);
+	assert_int_equal(add(&b, FSM_OP_APPEND, FSM_PUT_NX, 0, a, 2), -2);
+	assert_int_equal(add(&b, FSM_OP_SESSION_OPEN, 0, 5000, a, 0), 0);
+	assert_int_equal(add(&b, FSM_OP_SESSION_OPEN, 0, 5000, a, 1), -2);
+	assert_int_equal(add(&b, FSM_OP_SESSION_KEEPALIVE, 0, 1, a, 0), 0);
+	assert_int_equal(add(&b, FSM_OP_SESSION_KEEPALIVE, 0, 1, a, 1), -2);
+	assert_int_equal(add(&b, FSM_OP_SESSION_CLOSE, 0, 1, a, 0), 0);
+	assert_int_equal(add(&b, FSM_OP_SESSION_CLOSE, 0, 1, a, 2), -2);
+	assert_int_equal(add(&b, FSM_OP_LOCK, 0, 1, a, 1), 0);
+	assert_int_equal(add(&b, FSM_OP_LOCK, 0, 1, a, 0), -2);
+	assert_int_equal(add(&b, FSM_OP_LOCK, 0, 1, a, 2), -2);
+	assert_int_equal(add(&b, FSM_OP_UNLOCK, 0, 1, a, 1), 0);
+	assert_int_equal(add(&b, FSM_OP_UNLOCK, FSM_PUT_XX, 1, a, 1), -2);
+	buf_free(&b);
+}
+
+/* The session and fence flags go on key-value writes only. */
+static void test_flag_rules(void **state)
+{
+	static const uint8_t writes[] = {FSM_OP_PUT,	FSM_OP_DEL,
+					 FSM_OP_CAS,	FSM_OP_CAS_INDEX,
+					 FSM_OP_INCRBY, FSM_OP_MPUT,
+					 FSM_OP_APPEND};
+	static const uint8_t others[] = {FSM_OP_NOOP, FSM_OP_SESSION_OPEN,
+					 FSM_OP_SESSION_KEEPALIVE,
+					 FSM_OP_SESSION_CLOSE, FSM_OP_LOCK,
+					 FSM_OP_UNLOCK};
+	static const uint8_t flags[] = {FSM_F_SESSION, FSM_F_FENCE,
+					FSM_F_SESSION | FSM_F_FENCE};
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(flags); k++) {
+		for (i = 0; i < sizeof(writes); i++) {
+			uint32_t n = writes[i] == FSM_OP_CAS ? 3
+				     : writes[i] == FSM_OP_DEL ||
+						     writes[i] == FSM_OP_INCRBY
+					     ? 1
+					     : 2;
+
+			assert_true(codec_shape_ok(writes[i], flags[k], n));
+		}
+		for (i = 0; i < sizeof(others); i++) {
+			uint32_t n = others[i] >= FSM_OP_LOCK ? 1 : 0;
+
+			assert_true(codec_shape_ok(others[i], 0, n));
+			assert_false(codec_shape_ok(others[i], flags[k], n));
+		}
+	}
+	assert_true(codec_shape_ok(FSM_OP_PUT, FSM_PUT_NX | FSM_F_SESSION, 2));
+	assert_false(codec_shape_ok(FSM_OP_PUT,
+				    FSM_PUT_NX | FSM_PUT_XX | FSM_F_FENCE, 2));
+	assert_false(codec_shape_ok(FSM_OP_PUT, 0x20, 2)); /* unknown own flag */
+	assert_false(codec_shape_ok(FSM_OP_DEL, 0x01 | FSM_F_SESSION, 1));
+	/* lock names are bounded like keys */
+	assert_int_equal(codec_arg_max(FSM_OP_LOCK, 0), FSM_MAX_KEY);
+	assert_int_equal(codec_arg_max(FSM_OP_UNLOCK, 0), FSM_MAX_KEY);
+	assert_int_equal(codec_arg_max(FSM_OP_APPEND, 0), FSM_MAX_KEY);
+	assert_int_equal(codec_arg_max(FSM_OP_APPEND, 1), FSM_MAX_VALUE);
+}
+
+/* Both prefixes written and read back, with the arguments after them. */
+static void test_session_fence_roundtrip(void **state)
+{
+	struct fsm_cmd c = seqd(fenced(KV(FSM_OP_PUT, 0, S("key"), S("val")),
+				       "jobs", 0x8877665544332211ull),
+				0xa1a2a3a4a5a6a7a8ull, 99, 97);
+	struct fsm_cmd only_fence = fenced(KV(FSM_OP_DEL, 0, S("d")), "", 5);
+	struct fsm_batch_hdr h;
+	struct codec_reader r;
+	struct codec_cmd cc;
+	struct codec_args a;
+	struct fsm_slice s;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	c.flags |= FSM_PUT_NX;
+	assert_int_equal(fsm_batch_begin(&b, &hdr1), 0);
+	assert_int_equal(fsm_batch_add(&b, &c), 0);
+	assert_int_equal(fsm_batch_add(&b, &only_fence), 0);
+	assert_int_equal(fsm_batch_end(&b), 0);
+	assert_int_equal(codec_open(&r, b.data, b.len, &h), 0);
+	assert_int_equal(codec_next(&r, &cc), CODEC_CMD);
+	assert_int_equal(cc.flags, FSM_PUT_NX | FSM_F_SESSION | FSM_F_FENCE);
+	assert_int_equal(cc.session, 0xa1a2a3a4a5a6a7a8ull);
+	assert_int_equal(cc.seq, 99);
+	assert_int_equal(cc.ack, 97);
+	assert_int_equal(cc.fence_token, 0x8877665544332211ull);
+	assert_int_equal(cc.fence_lock.len, 4);
+	assert_memory_equal(cc.fence_lock.p, "jobs", 4);
+	codec_args_begin(&a, &cc);
+	codec_arg(&a, &s);
+	assert_int_equal(s.len, 3);
+	assert_memory_equal(s.p, "key", 3);
+	codec_arg(&a, &s);
+	assert_memory_equal(s.p, "val", 3);
+	assert_int_equal(codec_next(&r, &cc), CODEC_CMD);
+	assert_int_equal(cc.flags, FSM_F_FENCE);
+	assert_int_equal(cc.session, 0);
+	assert_int_equal(cc.fence_lock.len, 0);
+	assert_int_equal(cc.fence_token, 5);
+	codec_args_begin(&a, &cc);
+	codec_arg(&a, &s);
+	assert_memory_equal(s.p, "d", 1);
+	assert_int_equal(codec_next(&r, &cc), CODEC_END);
+	buf_free(&b);
+}
+
+static void test_fence_name_limit(void **state)
+{
+	char *big = calloc(1, FSM_MAX_KEY + 1);
+	struct fsm_cmd c = KV(FSM_OP_PUT, 0, S("k"), S("v"));
+	struct buf b;
+
+	(void)state;
+	assert_non_null(big);
+	buf_init(&b);
+	assert_int_equal(fsm_batch_begin(&b, &hdr1), 0);
+	c.flags = FSM_F_FENCE;
+	c.fence_lock.p = big;
+	c.fence_lock.len = FSM_MAX_KEY + 1;
+	assert_int_equal(fsm_batch_add(&b, &c), -2);
+	assert_int_equal(b.len, CODEC_HDR_LEN);
+	c.fence_lock.len = FSM_MAX_KEY;
+	assert_int_equal(fsm_batch_add(&b, &c), 0);
+	buf_free(&b);
+	free(big);
+}
+
+/* Damage inside the session and fence fields: the command is bad, the
+ * frame still leads to the next. */
+static void test_bad_prefix_fields(void **state)
+{
+	struct fsm_cmd c1 = fenced(KV(FSM_OP_PUT, 0, S("k"), S("v")), "lk", 1);
+	struct fsm_cmd c2 = KV(FSM_OP_INCRBY, 1, S("n"));
+	struct fsm_batch_hdr h;
+	struct codec_reader r;
+	struct codec_cmd c;
+	struct buf orig, b;
+	/* the fence's name length field, and the bytes of the frame after it:
+	 * "lk", then "k" and "v" with their lengths */
+	size_t at = CODEC_HDR_LEN + CODEC_CMD_HDR_LEN + 8;
+	const uint32_t bad_len[] = {2 + 5 + 5 + 1, FSM_MAX_KEY + 1};
+	size_t i;
+
+	(void)state;
+	buf_init(&orig);
+	buf_init(&b);
+	assert_int_equal(fsm_batch_begin(&orig, &hdr1), 0);
+	assert_int_equal(fsm_batch_add(&orig, &c1), 0);
+	assert_int_equal(fsm_batch_add(&orig, &c2), 0);
+	assert_int_equal(fsm_batch_end(&orig), 0);
+	for (i = 0; i < 2; i++) {
+		buf_reset(&b);
+		assert_int_equal(buf_append(&b, orig.data, orig.len), 0);
+		b.data[at] = (char)(bad_len[i] & 0xff);
+		b.data[at + 1] = (char)(bad_len[i] >> 8 & 0xff);
+		b.data[at + 2] = (char)(bad_len[i] >> 16 & 0xff);
+		assert_int_equal(codec_open(&r, b.data, b.len, &h), 0);
+		assert_int_equal(codec_next(&r, &c), CODEC_BAD);
+		assert_int_equal(codec_next(&r, &c), CODEC_CMD);
+		assert_int_equal(c.op, FSM_OP_INCRBY);
+	}
+	/* a session flag on a frame too short for the session fields */
+	buf_reset(&b);
+	assert_int_equal(buf_append(&b, orig.data, orig.len), 0);
+	b.data[CODEC_HDR_LEN + 1] = FSM_F_SESSION;
+	assert_int_equal(codec_open(&r, b.data, b.len, &h), 0);
+	assert_int_equal(codec_next(&r, &c), CODEC_BAD);
+	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
+	buf_free(&orig);
+	buf_free(&b);
+}
+
+/* A batch as version 1 wrote it still reads, with time_ms 0; the session
+ * and fence flags did not exist then. */
+static void test_v1_batch(void **state)
+{
+	struct fsm_batch_hdr h;
+	struct codec_reader r;
+	struct codec_cmd c;
+	struct buf b, v1;
+	size_t second;
+
+	(void)state;
+	buf_init(&b);
+	buf_init(&v1);
+	three_commands(&b);
+	to_v1(&b, &v1);
+	assert_int_equal(v1.len % 8, 0);
+	assert_int_equal(fsm_batch_peek(v1.data, v1.len, &h), 0);
+	assert_int_equal(h.time_ms, 0);
+	assert_int_equal(h.seq, 42);
+	assert_int_equal(codec_open(&r, v1.data, v1.len, &h), 0);
+	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
+	assert_int_equal(c.op, FSM_OP_PUT);
+	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
+	assert_int_equal(c.nargs, 3);
+	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
+	assert_int_equal(c.num, -5);
+	assert_int_equal(codec_next(&r, &c), CODEC_END);
+	/* version 1 writers cannot be extended with version 2 commands */
+	assert_int_equal(add(&v1, FSM_OP_NOOP, 0, 0, NULL, 0), -2);
+	/* flag 0x40 on the DEL: bad in version 1 */
+	second = CODEC_HDR_LEN_V1 + (size_t)(unsigned char)v1.data[CODEC_HDR_LEN_V1 + 4];
+	v1.data[second + 1] = FSM_F_SESSION;
+	assert_int_equal(codec_open(&r, v1.data, v1.len, &h), 0);
+	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
+	assert_int_equal(codec_next(&r, &c), CODEC_BAD);
+	assert_int_equal(codec_next(&r, &c), CODEC_CMD);
+	buf_free(&b);
+	buf_free(&v1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +661,12 @@ int main(void)
 		cmocka_unit_test(test_bad_args_skipped_bad_frame_stops),
 		cmocka_unit_test(test_longer_header_is_skipped),
 		cmocka_unit_test(test_every_truncation),
+		cmocka_unit_test(test_new_op_shapes),
+		cmocka_unit_test(test_flag_rules),
+		cmocka_unit_test(test_session_fence_roundtrip),
+		cmocka_unit_test(test_fence_name_limit),
+		cmocka_unit_test(test_bad_prefix_fields),
+		cmocka_unit_test(test_v1_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,10 @@
 /* test_snap.c - the snapshot format: round trips that keep every key, value
  * and index, and decoding that refuses every damaged or foreign input.
  *
- * Most refusals are tested on snapshots written by hand (the helpers below
- * follow the layout in snap.h) and sealed with a correct checksum, so that
- * each check is shown to work on its own, not just the checksum.
+ * Most refusals are tested on snapshots written by hand (the helpers in
+ * test_snap_util.h follow the layout in snap.h) and sealed with a correct
+ * checksum, so that each check is shown to work on its own, not just the
+ * checksum. Sessions, locks and the fsm scalars: test_snap_session.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,15 +20,16 @@
 #include "fsm/fsm.h"
 #include "snapshot/crc32c.h"
 #include "snapshot/snap.h"
+#include "test_snap_util.h"
 
 /* ---- building states ------------------------------------------------------ */
 
 static void put(fsm *f, uint64_t index, const void *k, size_t klen,
 		const void *v, size_t vlen)
 {
-	const struct fsm_batch_hdr hdr = {1, 1, 1, 0};
+	const struct fsm_batch_hdr hdr = {.term = 1, .proposer = 1, .seq = 1};
 	const struct fsm_slice args[2] = {{k, klen}, {v, vlen}};
-	const struct fsm_cmd c = {FSM_OP_PUT, 0, 2, 0, args};
+	const struct fsm_cmd c = {.op = FSM_OP_PUT, .nargs = 2, .args = args};
 	struct fsm_result res;
 	struct buf b;
 
@@ -98,92 +100,6 @@ static void assert_same_state(const fsm *a, const fsm *b)
 	free(fb.kv);
 }
 
-/* ---- writing snapshots by hand -------------------------------------------- */
-
-static void w_u32(struct buf *b, uint32_t v)
-{
-	unsigned char x[4];
-	int i;
-
-	for (i = 0; i < 4; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	assert_int_equal(buf_append(b, x, 4), 0);
-}
-
-static void w_u64(struct buf *b, uint64_t v)
-{
-	w_u32(b, (uint32_t)v);
-	w_u32(b, (uint32_t)(v >> 32));
-}
-
-static void w_header(struct buf *b, uint32_t version, uint32_t nsections,
-		     uint64_t term, uint64_t index)
-{
-	buf_reset(b);
-	assert_int_equal(buf_append(b, "\x9bRDSNAP\n", 8), 0);
-	w_u32(b, version);
-	w_u32(b, nsections);
-	w_u64(b, term);
-	w_u64(b, index);
-}
-
-static void w_section(struct buf *b, uint32_t tag, uint64_t len)
-{
-	w_u32(b, tag);
-	w_u32(b, 0);
-	w_u64(b, len);
-}
-
-static void w_entry(struct buf *b, const char *k, const char *v,
-		    uint64_t create, uint64_t mod)
-{
-	w_u32(b, (uint32_t)strlen(k));
-	w_u32(b, (uint32_t)strlen(v));
-	w_u64(b, create);
-	w_u64(b, mod);
-	assert_int_equal(buf_append(b, k, strlen(k)), 0);
-	assert_int_equal(buf_append(b, v, strlen(v)), 0);
-}
-
-static void w_seal(struct buf *b)
-{
-	w_u32(b, crc32c(0, b->data, b->len));
-}
-
-/* One key-value section holding the entries given as key, value pairs;
- * every entry gets create 1, mod 2. */
-static void w_kv(struct buf *b, uint64_t count, const char *const *kvs,
-		 size_t npairs)
-{
-	uint64_t body = 16, data = 0;
-	size_t i;
-
-	for (i = 0; i < npairs; i++) {
-		body += 24 + strlen(kvs[2 * i]) + strlen(kvs[2 * i + 1]);
-		data += strlen(kvs[2 * i]) + strlen(kvs[2 * i + 1]);
-	}
-	w_section(b, SNAP_TAG_KV, body);
-	w_u64(b, count);
-	w_u64(b, data);
-	for (i = 0; i < npairs; i++)
-		w_entry(b, kvs[2 * i], kvs[2 * i + 1], 1, 2);
-}
-
-/* Decode b; expect failure with a message containing `want`. */
-static void assert_refused(const struct buf *b, const char *want)
-{
-	struct snap_info info;
-	const char *err = NULL;
-	fsm *f = (fsm *)&info; /* must be reset to NULL */
-
-	assert_int_equal(snap_decode(b->data, b->len, &f, &info, &err), -1);
-	assert_null(f);
-	assert_non_null(err);
-	if (strstr(err, want) == NULL)
-		fail_msg("error \"%s\" does not mention \"%s\"", err, want);
-	assert_int_equal(info.keys, 0);
-}
-
 /* ---- round trips ---------------------------------------------------------- */
 
 static void test_roundtrip_small(void **state)
@@ -232,8 +148,9 @@ static void test_layout_matches_spec(void **state)
 	buf_init(&enc);
 	buf_init(&hand);
 	assert_int_equal(snap_encode(f, 5, 2, &enc), 0);
-	w_header(&hand, 1, 1, 5, 2);
+	w_header(&hand, SNAP_VERSION, 4, 5, 2);
 	w_kv(&hand, 2, kvs, 2);
+	w_no_sessions_locks(&hand);
 	w_seal(&hand);
 	assert_int_equal(enc.len, hand.len);
 	assert_memory_equal(enc.data, hand.data, enc.len);
@@ -297,51 +214,26 @@ static void test_roundtrip_many(void **state)
 
 static void test_every_byte_flip_detected(void **state)
 {
-	static const unsigned char masks[] = {0x01, 0x80, 0xff};
-	fsm *f = small_fsm(), *g;
-	const char *err;
+	fsm *f = small_fsm();
 	struct buf b;
-	size_t i, m;
 
 	(void)state;
 	buf_init(&b);
 	assert_int_equal(snap_encode(f, 2, 6, &b), 0);
-	for (i = 0; i < b.len; i++) {
-		for (m = 0; m < sizeof(masks); m++) {
-			b.data[i] ^= (char)masks[m];
-			err = NULL;
-			if (snap_decode(b.data, b.len, &g, NULL, &err) == 0)
-				fail_msg("flip 0x%02x at byte %zu not detected",
-					 masks[m], i);
-			assert_null(g);
-			assert_non_null(err);
-			b.data[i] ^= (char)masks[m];
-		}
-	}
+	assert_flips_detected(&b);
 	fsm_free(f);
 	buf_free(&b);
 }
 
 static void test_every_truncation_detected(void **state)
 {
-	fsm *f = small_fsm(), *g;
-	const char *err;
+	fsm *f = small_fsm();
 	struct buf b;
-	size_t len;
 
 	(void)state;
 	buf_init(&b);
 	assert_int_equal(snap_encode(f, 2, 6, &b), 0);
-	for (len = 0; len < b.len; len++) {
-		/* a copy of exactly len bytes, so reading past it is caught */
-		char *cut = malloc(len ? len : 1);
-
-		assert_non_null(cut);
-		memcpy(cut, b.data, len);
-		assert_int_equal(snap_decode(cut, len, &g, NULL, &err), -1);
-		assert_null(g);
-		free(cut);
-	}
+	assert_cuts_detected(&b);
 	fsm_free(f);
 	buf_free(&b);
 }
@@ -373,28 +265,32 @@ static void test_versions(void **state)
 
 	(void)state;
 	buf_init(&b);
-	w_header(&b, 2, 1, 4, 8);
+	w_header(&b, SNAP_VERSION + 1, 4, 4, 8);
 	w_kv(&b, 1, kvs, 1);
+	w_no_sessions_locks(&b);
 	w_seal(&b);
 	assert_int_equal(snap_decode(b.data, b.len, &g, &info, &err), -1);
 	assert_non_null(strstr(err, "newer"));
 	/* what the header says is reported for the log line */
-	assert_int_equal(info.version, 2);
+	assert_int_equal(info.version, SNAP_VERSION + 1);
 	assert_int_equal(info.term, 4);
 	assert_int_equal(info.index, 8);
 
-	w_header(&b, 0, 1, 4, 8);
+	w_header(&b, 0, 4, 4, 8);
 	w_kv(&b, 1, kvs, 1);
+	w_no_sessions_locks(&b);
 	w_seal(&b);
 	assert_refused(&b, "version 0");
 
-	/* The same snapshot as version 1 is fine: the refusals above were
-	 * for the version alone. */
-	w_header(&b, 1, 1, 4, 8);
+	/* The same snapshot as the current version is fine: the refusals
+	 * above were for the version alone. */
+	w_header(&b, SNAP_VERSION, 4, 4, 8);
 	w_kv(&b, 1, kvs, 1);
+	w_no_sessions_locks(&b);
 	w_seal(&b);
 	assert_int_equal(snap_decode(b.data, b.len, &g, &info, &err), 0);
 	assert_int_equal(fsm_count(g), 1);
+	assert_int_equal(info.version, SNAP_VERSION);
 	fsm_free(g);
 	buf_free(&b);
 }
@@ -406,13 +302,46 @@ static void test_sections(void **state)
 
 	(void)state;
 	buf_init(&b);
-	/* A section from a later version, e.g. client sessions. */
-	w_header(&b, 1, 2, 1, 2);
+	/* A section from a later version. */
+	w_header(&b, 2, 5, 1, 2);
 	w_kv(&b, 1, kvs, 1);
-	w_section(&b, 2, 4);
+	w_no_sessions_locks(&b);
+	w_section(&b, 99, 4);
 	w_u32(&b, 0);
 	w_seal(&b);
 	assert_refused(&b, "section this raftd does not know");
+
+	/* Version 1 had the key-value section only. */
+	w_header(&b, 1, 2, 1, 2);
+	w_kv(&b, 1, kvs, 1);
+	w_fsm(&b, 0, 1);
+	w_seal(&b);
+	assert_refused(&b, "not of its version");
+
+	/* Version 2 has all four, in order. */
+	w_header(&b, 2, 1, 1, 2);
+	w_kv(&b, 1, kvs, 1);
+	w_seal(&b);
+	assert_refused(&b, "lacks sections");
+
+	w_header(&b, 2, 4, 1, 2);
+	w_fsm(&b, 0, 1);
+	w_kv(&b, 1, kvs, 1);
+	w_section(&b, SNAP_TAG_SESSIONS, 16);
+	w_u64(&b, 0);
+	w_u64(&b, 0);
+	w_section(&b, SNAP_TAG_LOCKS, 16);
+	w_u64(&b, 0);
+	w_u64(&b, 0);
+	w_seal(&b);
+	assert_refused(&b, "out of order");
+
+	w_header(&b, 2, 5, 1, 2);
+	w_kv(&b, 1, kvs, 1);
+	w_no_sessions_locks(&b);
+	w_fsm(&b, 0, 1);
+	w_seal(&b);
+	assert_refused(&b, "repeated");
 
 	w_header(&b, 1, 0, 1, 2);
 	w_seal(&b);
@@ -450,9 +379,24 @@ static void test_sections(void **state)
 	w_kv(&b, 1, kvs, 1);
 	w_seal(&b);
 	b.data[32 + 4] = 1;
-	b.len -= 4;
-	w_seal(&b);
+	w_reseal(&b);
 	assert_refused(&b, "section header is corrupt");
+
+	/* A scalars section longer than its fields. */
+	w_header(&b, 2, 4, 1, 2);
+	w_kv(&b, 1, kvs, 1);
+	w_section(&b, SNAP_TAG_FSM, 24);
+	w_u64(&b, 0);
+	w_u64(&b, 1);
+	w_u64(&b, 0);
+	w_section(&b, SNAP_TAG_SESSIONS, 16);
+	w_u64(&b, 0);
+	w_u64(&b, 0);
+	w_section(&b, SNAP_TAG_LOCKS, 16);
+	w_u64(&b, 0);
+	w_u64(&b, 0);
+	w_seal(&b);
+	assert_refused(&b, "section has trailing bytes");
 	buf_free(&b);
 }
 
@@ -498,8 +442,7 @@ static void test_entries(void **state)
 	w_kv(&b, 2, two, 2);
 	w_seal(&b);
 	b.data[32 + 16 + 8] ^= 1;
-	b.len -= 4;
-	w_seal(&b);
+	w_reseal(&b);
 	assert_refused(&b, "data size");
 
 	/* modified before created */
