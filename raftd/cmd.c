@@ -416,7 +416,10 @@ static void cmd_prefixed(struct rd_req *req, const char *prefix, size_t argc,
 {
 	const struct rd_cmd *cmd = cmd_lookup(&argv[0]);
 
-	if (cmd == NULL || cmd->reply == NULL || cmd->start == rd_cmd_session ||
+	if (cmd == NULL ||
+	    (cmd->reply == NULL && cmd->start != cmd_prefix_seq &&
+	     cmd->start != cmd_prefix_fence) ||
+	    cmd->start == rd_cmd_session ||
 	    cmd->start == rd_cmd_lock ||
 	    (cmd->start == cmd_prefix_seq && req->has_session) ||
 	    (cmd->start == cmd_prefix_fence && req->has_fence)) {
