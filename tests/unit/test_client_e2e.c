@@ -359,6 +359,8 @@ static void paused_holder_is_fenced(void **state)
 	usleep(1500 * 1000);
 	assert_int_equal(rdc_lock(sb, "e2e/jobs", 8, 5000, &wb.fence_token, NULL), RDC_OK);
 	assert_true(wb.fence_token > wa.fence_token);
+	/* B's write is fenced and sequenced (RD.SEQ ... RD.FENCE ...). */
+	wb.session = sb;
 	assert_int_equal(rdc_put(b, "e2e/result", 10, "B1", 2, 0, &wb, NULL), RDC_OK);
 	/* A wakes up and writes with its old token: refused. */
 	assert_int_equal(rdc_put(a, "e2e/result", 10, "A2", 2, 0, &wa, NULL), RDC_FENCED);
