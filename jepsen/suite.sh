@@ -1,0 +1,73 @@
+#!/bin/sh
+# suite.sh - the long fault-test suite (make jepsen): every workload under
+# every nemesis on five nodes, with and without snapshot churn, then the
+# known-bad modes, which must come back invalid. Minutes per run; about
+# 20 minutes in all with the default JEPSEN_TIME=180 (seconds per long run).
+#
+#   RAFTD_BUILD=build jepsen/suite.sh        (what `make jepsen` does)
+#
+# Prints one line per run and a table at the end; exits 0 when every run
+# got the verdict it should, 1 otherwise. A workload this raftd does not
+# support yet is reported as skipped, not failed. Runs are kept in
+# STORE (default ./store).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=${JEPSEN_TIME:-180}
+STORE=${STORE:-./store}
+: "${RAFTD_BUILD:=$HERE/../build}"
+export RAFTD_BUILD
+summary=""
+bad=0
+
+# run EXPECT NAME ARGS...: EXPECT is valid or invalid
+run() {
+	expect=$1 name=$2; shift 2
+	echo "=== $name: jepsen/run $*"
+	rc=0
+	"$HERE/run" --store "$STORE" "$@" || rc=$?
+	case "$rc" in
+		0) got=valid ;; 1) got=invalid ;; 2) got=unknown ;; 77) got=skipped ;; *) got="error($rc)" ;;
+	esac
+	ops=$(sed -n 's/.*"counts":{"ops":\([0-9]*\),"ok":\([0-9]*\),"fail":\([0-9]*\),"info":\([0-9]*\).*/\1 ops (\2 ok, \3 fail, \4 info)/p' \
+		"$STORE/latest/results.json" 2>/dev/null)
+	[ "$got" = skipped ] && ops="-"
+	status=ok
+	[ "$got" = "$expect" ] || [ "$got" = skipped ] || { status=UNEXPECTED; bad=1; }
+	line=$(printf '%-28s %-9s %-9s %-10s %s  %s' "$name" "$expect" "$got" "$status" "$ops" \
+		"$(readlink -f "$STORE/latest")")
+	echo "$line"
+	summary="$summary$line
+"
+}
+
+RAFTD=$RAFTD_BUILD/raftd/raftd
+[ -x "$RAFTD" ] || RAFTD=$(command -v raftd || echo raftd)
+
+# A known-bad mode is only tried when this raftd has its flag.
+bad_mode() { # expect name flag args...
+	e=$1 n=$2 flag=$3
+	shift 3
+	if "$RAFTD" --help 2>&1 | grep -q -- "$flag"; then
+		run "$e" "$n" "$@"
+		return
+	fi
+	line=$(printf '%-28s %-9s %-9s %-10s %s' "$n" "$e" skipped ok "raftd has no $flag")
+	echo "$line"
+	summary="$summary$line
+"
+}
+
+ALL=partition,kill,pause
+run valid register-all --nodes 5 --workload register --nemesis $ALL --time-limit "$T"
+run valid set-all --nodes 5 --workload set --nemesis $ALL --time-limit "$T"
+run valid append-all --nodes 5 --workload append --nemesis $ALL --time-limit "$T"
+run valid register-snapshots --nodes 5 --workload register --nemesis $ALL,snapshot --time-limit $((T / 2))
+run valid set-snapshots --nodes 5 --workload set --nemesis $ALL,snapshot --time-limit $((T / 2))
+run valid append-sessions --nodes 5 --workload append --sessions --nemesis $ALL,snapshot --time-limit $((T / 2))
+bad_mode invalid bad-reads --unsafe-read-without-barrier --nodes 5 --workload register --nemesis partition,pause --time-limit 30 --raftd-flag --unsafe-read-without-barrier
+bad_mode invalid bad-dedup --unsafe-no-session-dedup --nodes 5 --workload append --sessions --nemesis kill,partition --time-limit 30 --op-timeout 4000 --raftd-flag --unsafe-no-session-dedup
+
+echo
+printf '%-28s %-9s %-9s %-10s %s\n' run expected got status "operations  report"
+printf '%s' "$summary"
+exit "$bad"
