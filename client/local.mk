@@ -10,7 +10,8 @@ client_librdcore_la_SOURCES = \
 	client/backoff.c client/backoff.h \
 	client/command.c client/command.h \
 	client/conn.c client/conn.h \
-	client/async.c client/async.h \
+	client/async.c client/async.h client/request.h \
+	client/submit.c \
 	client/session.c client/session.h \
 	client/sync.c \
 	client/strerror.c \

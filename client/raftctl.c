@@ -156,8 +156,9 @@ static const struct option long_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Seconds (fractions allowed) as milliseconds; min is the smallest number
- * of seconds accepted (0 or just above). */
+/* Seconds (fractions allowed, at most a day) as milliseconds; zero_ok says
+ * whether 0 is accepted (a non-zero value too small for a millisecond
+ * becomes 1 ms). */
 static int parse_seconds(const char *opt, const char *s, bool zero_ok,
 			 unsigned *ms)
 {
@@ -171,7 +172,7 @@ static int parse_seconds(const char *opt, const char *s, bool zero_ok,
 		return usage_error("%s: expected seconds between 0 and 86400, not '%s'",
 				   opt, s);
 	*ms = (unsigned)(secs * 1000 + 0.5);
-	if (*ms == 0 && !zero_ok)
+	if (*ms == 0 && secs > 0)
 		*ms = 1;
 	return EXIT_OK;
 }

@@ -235,12 +235,6 @@ struct rdc_write_opts {
 	uint64_t fence_token;
 };
 
-/* The highest log index seen in any trusted reply on the handle (writes,
- * reads of every mode, session commands), which is what session reads
- * send. observe_index raises it (never lowers it): use it to carry
- * read-your-writes across handles or processes, e.g. with an index printed
- * by another client. */
-
 /* ------------------------------------------------------------------------
  * Blocking interface
  * --------------------------------------------------------------------- */
@@ -270,6 +264,11 @@ void rdc_close(rdc_client *c);
 int rdc_errcode(const rdc_client *c);
 const char *rdc_errmsg(const rdc_client *c);
 
+/* The highest log index seen in any trusted reply on c (writes, reads of
+ * every mode, session commands), which is what session reads send.
+ * rdc_observe_index raises it (never lowers it): use it to carry
+ * read-your-writes across handles or processes, e.g. with an index another
+ * client printed. */
 uint64_t rdc_last_index(const rdc_client *c);
 void rdc_observe_index(rdc_client *c, uint64_t index);
 
@@ -465,6 +464,7 @@ rdc_async *rdc_async_open(uv_loop_t *loop, const char *endpoints,
 int rdc_async_errcode(const rdc_async *a);
 const char *rdc_async_errmsg(const rdc_async *a);
 
+/* As rdc_last_index / rdc_observe_index. */
 uint64_t rdc_async_last_index(const rdc_async *a);
 void rdc_async_observe_index(rdc_async *a, uint64_t index);
 
