@@ -3,9 +3,11 @@
  *   bench/fsm-bench [keys [value_bytes]]      (default 1000000 100)
  *
  * Inserts the keys in a scrambled order through fsm_apply (batches of 64
- * PUTs, as the daemon proposes them), looks every key up, scans, encodes a
- * snapshot and decodes it, printing the time of each step and the process's
- * resident memory against the raw bytes of keys and values. Numbers from a
+ * PUTs, as the daemon proposes them), writes them all again plainly and
+ * then as exactly-once commands spread over 1000 client sessions (the cost
+ * of the session check and the stored reply), looks every key up, scans,
+ * encodes a snapshot and decodes it, printing the time of each step and the
+ * process's resident memory against the raw bytes of keys and values. Numbers from a
  * build with --enable-sanitize are not meaningful.
  */
 #include <inttypes.h>
@@ -74,28 +76,68 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void insert_all(fsm *f, uint64_t n, size_t vlen)
+/* Log indexes, shared by every step so that they keep increasing. */
+static uint64_t next_index = 1;
+
+static const struct fsm_batch_hdr bench_hdr = {.term = 1, .proposer = 1,
+					       .time_ms = 1};
+
+/* Open `count` sessions (ids 1..count on a fresh fsm), none expiring
+ * during the run. */
+static void open_sessions(fsm *f, unsigned count)
 {
-	const struct fsm_batch_hdr hdr = {.term = 1, .proposer = 1};
+	const struct fsm_cmd c = {.op = FSM_OP_SESSION_OPEN,
+				  .num = FSM_SESSION_MAX_TIMEOUT};
+	struct buf b;
+	unsigned i = 0;
+
+	buf_init(&b);
+	while (i < count) {
+		unsigned j;
+
+		if (fsm_batch_begin(&b, &bench_hdr) != 0)
+			die("out of memory");
+		for (j = 0; j < BATCH && i < count; j++, i++)
+			if (fsm_batch_add(&b, &c) != 0)
+				die("cannot encode");
+		if (fsm_batch_end(&b) != 0)
+			die("out of memory");
+		fsm_apply(f, next_index++, b.data, b.len, NULL, 0);
+	}
+	buf_free(&b);
+}
+
+/* PUT every key once, in batches of BATCH. With sessions > 0 each PUT is
+ * sequenced in one of sessions 1..sessions in turn, acknowledging all its
+ * earlier replies, as a client that has them all would. */
+static void put_all(fsm *f, uint64_t n, size_t vlen, unsigned sessions)
+{
 	char (*keys)[32] = malloc(BATCH * sizeof(*keys));
 	char *val = malloc(vlen ? vlen : 1);
+	uint64_t *seqs = calloc(sessions + 1, sizeof(*seqs));
 	struct fsm_slice args[BATCH][2];
 	struct buf b;
-	uint64_t i, index = 1;
+	uint64_t i;
 
-	if (keys == NULL || val == NULL)
+	if (keys == NULL || val == NULL || seqs == NULL)
 		die("out of memory");
 	memset(val, 'v', vlen);
 	buf_init(&b);
-	for (i = 0; i < n; index++) {
+	for (i = 0; i < n;) {
 		unsigned j;
 
-		if (fsm_batch_begin(&b, &hdr) != 0)
+		if (fsm_batch_begin(&b, &bench_hdr) != 0)
 			die("out of memory");
 		for (j = 0; j < BATCH && i < n; j++, i++) {
 			struct fsm_cmd c = {.op = FSM_OP_PUT, .nargs = 2,
 					    .args = args[j]};
 
+			if (sessions > 0) {
+				c.flags = FSM_F_SESSION;
+				c.session = 1 + i % sessions;
+				c.seq = ++seqs[c.session];
+				c.ack = c.seq;
+			}
 			args[j][0].p = keys[j];
 			args[j][0].len = key_of(keys[j], i, n);
 			args[j][1].p = val;
@@ -105,9 +147,10 @@ static void insert_all(fsm *f, uint64_t n, size_t vlen)
 		}
 		if (fsm_batch_end(&b) != 0)
 			die("out of memory");
-		fsm_apply(f, index, b.data, b.len, NULL, 0);
+		fsm_apply(f, next_index++, b.data, b.len, NULL, 0);
 	}
 	buf_free(&b);
+	free(seqs);
 	free(val);
 	free(keys);
 }
@@ -132,13 +175,24 @@ int main(int argc, char **argv)
 	printf("fsm-bench: %" PRIu64 " keys, %zu-byte values\n", n, vlen);
 
 	t0 = now();
-	insert_all(f, n, vlen);
+	put_all(f, n, vlen, 0);
 	report("insert (apply, batches 64)", t0, n);
 	raw = (double)fsm_data_bytes(f) / (1024 * 1024);
 	printf("  keys %" PRIu64 ", raw data %.1f MiB, rss above start %.1f "
 	       "MiB = %.2fx raw\n",
 	       fsm_count(f), raw, rss_mib() - base,
 	       (rss_mib() - base) / raw);
+
+	/* the same keys again: plain, then exactly-once in 1000 sessions */
+	t0 = now();
+	put_all(f, n, vlen, 0);
+	report("update (apply, batches 64)", t0, n);
+	open_sessions(f, 1000);
+	t0 = now();
+	put_all(f, n, vlen, 1000);
+	report("update, session-tagged", t0, n);
+	if (fsm_session_count(f) != 1000)
+		die("a session went missing");
 
 	t0 = now();
 	for (i = 0; i < n; i++) {

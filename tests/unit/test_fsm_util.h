@@ -111,8 +111,9 @@ static inline void tick(fsm *f, uint64_t index, uint64_t time_ms)
 }
 
 /* The same commands as the ended batch v2, as a version 1 writer put them:
- * a 40-byte header without time_ms. v2 must hold no session or fence
- * fields (version 1 had none). */
+ * a 40-byte header without time_ms. (Commands with session or fence fields
+ * are copied too, though version 1 never had them: a reader must refuse
+ * them.) */
 static inline void to_v1(const struct buf *v2, struct buf *v1)
 {
 	static const char zeros[8] = {0};
