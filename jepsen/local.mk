@@ -14,6 +14,7 @@ jepsen_libjcheck_la_SOURCES = \
 	jepsen/check/elements.c jepsen/check/elements.h \
 	jepsen/check/set.c jepsen/check/set.h \
 	jepsen/check/append.c jepsen/check/append.h \
+	jepsen/check/fencing.c jepsen/check/fencing.h \
 	jepsen/check/faults.c jepsen/check/details.c \
 	jepsen/check/plots.c jepsen/check/timeline.c jepsen/check/report.h
 jepsen_libjcheck_la_CFLAGS = $(AM_CFLAGS)
@@ -29,7 +30,9 @@ jepsen_jepsen_runner_SOURCES = \
 	jepsen/runner/hist.c jepsen/runner/resp.c jepsen/runner/node.c \
 	jepsen/runner/net.c jepsen/runner/nemesis.c jepsen/runner/worker.c \
 	jepsen/runner/keys.c jepsen/runner/replicas.c \
-	jepsen/runner/wl_register.c jepsen/runner/wl_set.c jepsen/runner/wl_append.c
+	jepsen/runner/lists.c \
+	jepsen/runner/wl_register.c jepsen/runner/wl_set.c jepsen/runner/wl_append.c \
+	jepsen/runner/wl_lock.c
 jepsen_jepsen_runner_CFLAGS = $(AM_CFLAGS)
 jepsen_jepsen_runner_LDADD = client/librdcore.la jepsen/libjcheck.la $(UV_LIBS) -lpthread
 

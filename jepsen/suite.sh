@@ -2,7 +2,7 @@
 # suite.sh - the long fault-test suite (make jepsen): every workload under
 # every nemesis on five nodes, with and without snapshot churn, then the
 # known-bad modes, which must come back invalid. Minutes per run; about
-# 20 minutes in all with the default JEPSEN_TIME=180 (seconds per long run).
+# 25 minutes in all with the default JEPSEN_TIME=180 (seconds per long run).
 #
 #   RAFTD_BUILD=build jepsen/suite.sh        (what `make jepsen` does)
 #
@@ -61,6 +61,7 @@ ALL=partition,kill,pause
 run valid register-all --nodes 5 --workload register --nemesis $ALL --time-limit "$T"
 run valid set-all --nodes 5 --workload set --nemesis $ALL --time-limit "$T"
 run valid append-all --nodes 5 --workload append --nemesis $ALL --time-limit "$T"
+run valid lock-all --nodes 5 --workload lock --nemesis $ALL --time-limit "$T"
 run valid register-snapshots --nodes 5 --workload register --nemesis $ALL,snapshot --time-limit $((T / 2))
 run valid set-snapshots --nodes 5 --workload set --nemesis $ALL,snapshot --time-limit $((T / 2))
 run valid append-sessions --nodes 5 --workload append --sessions --nemesis $ALL,snapshot --time-limit $((T / 2))

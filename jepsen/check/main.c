@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "jepsen/check/append.h"
+#include "jepsen/check/fencing.h"
 #include "jepsen/check/linear.h"
 #include "jepsen/check/report.h"
 #include "jepsen/check/set.h"
@@ -38,7 +39,7 @@ struct jc_section {
 
 static int jc_usage(void)
 {
-	fprintf(stderr, "usage: jepsen-check [--workload register|set|append] [--check-time S] "
+	fprintf(stderr, "usage: jepsen-check [--workload register|set|append|lock] [--check-time S] "
 		"[--check-memory MB] DIR\n");
 	return 3;
 }
@@ -190,12 +191,13 @@ static int jc_run_checkers(const struct jc_opts *o, const struct jh_history *h,
 		sec[n].name = "set";
 		sec[n].v = js_check_history(h, JH_F_ADD, &sec[n].json);
 		n++;
-	} else if (strcmp(o->workload, "append") == 0) {
+	} else if (strcmp(o->workload, "append") == 0 || strcmp(o->workload, "lock") == 0) {
 		sec[n].name = "elements";
 		sec[n].v = js_check_history(h, JH_F_APPEND, &sec[n].json);
 		n++;
-		sec[n].name = "order";
-		sec[n].v = ja_check_history(h, &sec[n].json);
+		sec[n].name = o->workload[0] == 'a' ? "order" : "fencing";
+		sec[n].v = o->workload[0] == 'a' ? ja_check_history(h, &sec[n].json)
+						 : jf_check_history(h, &sec[n].json);
 		n++;
 	} else {
 		return -1;
@@ -323,7 +325,7 @@ int main(int argc, char **argv)
 	}
 	n = jc_run_checkers(&o, &h, sec);
 	if (n < 0) {
-		fprintf(stderr, "jepsen-check: unknown workload '%s' (register, set, append)\n",
+		fprintf(stderr, "jepsen-check: unknown workload '%s' (register, set, append, lock)\n",
 			o.workload);
 		jh_free(&h);
 		return 3;

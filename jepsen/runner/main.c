@@ -36,6 +36,8 @@ static const struct jr_workload *jr_workload_named(const char *name)
 		return &jr_wl_set;
 	if (strcmp(name, "append") == 0)
 		return &jr_wl_append;
+	if (strcmp(name, "lock") == 0)
+		return &jr_wl_lock;
 	return &jr_wl_register;
 }
 
@@ -143,6 +145,7 @@ static int jr_execute(struct jr_run *r)
 		return JR_EXIT_HARNESS;
 	if (r->wl->probe(r, why, sizeof why) != 0) {
 		printf("SKIP: workload %s: %s\n", r->wl->name, why);
+		fflush(stdout);
 		free(ws);
 		return JR_EXIT_SKIP;
 	}
@@ -157,7 +160,7 @@ static int jr_execute(struct jr_run *r)
 	else
 		jr_nemesis_heal_all(r);
 	snprintf(path, sizeof path, "%s/replicas.json", r->o->dir);
-	if (!atomic_load(&r->interrupted) && jr_replicas_check(r->c, 30, path) != 0)
+	if (!atomic_load(&r->interrupted) && jr_replicas_check(r->c, 60, path) != 0)
 		code = JR_EXIT_HARNESS;
 	for (int k = 0; k < r->o->concurrency; k++)
 		jr_worker_teardown(&ws[k]);

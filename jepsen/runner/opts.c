@@ -26,7 +26,7 @@ static const char jr_usage[] =
 "usage: jepsen-runner --dir DIR --raftd PATH [options]\n"
 "  (normally started by jepsen/run, which sets up the network namespaces)\n"
 "  --nodes N              cluster size, 1..9 (default 5)\n"
-"  --workload W           register, set or append (default register)\n"
+"  --workload W           register, set, append or lock (default register)\n"
 "  --nemesis LIST         comma-separated: partition, kill, pause (each a category),\n"
 "                         or partition-halves|one|leader|ring|bridge, kill-one|minority|\n"
 "                         leader|all, pause-one|leader, snapshot (tiny snapshot\n"
@@ -37,7 +37,8 @@ static const char jr_usage[] =
 "  --concurrency N        client threads (default 10)\n"
 "  --threads-per-key N    register/append: threads sharing a key (default 5)\n"
 "  --ops-per-key N        operations on a key before moving to a new one\n"
-"                         (default: register 100, set 500, append 200)\n"
+"                         (default: register 100, set 500, append 200;\n"
+"                         lock: lock holds per key, 20)\n"
 "  --rate R               operations per second over all threads (default 100)\n"
 "  --op-timeout MS        client deadline per operation (default 2000)\n"
 "  --sessions             append: issue appends through exactly-once sessions\n"
@@ -229,6 +230,20 @@ static int jr_opt(int c, const char *arg, struct jr_opts *o)
 	}
 }
 
+/* Operations (lock: holds) per key by default; -1 for an unknown workload. */
+static int jr_default_per_key(const char *workload)
+{
+	static const struct {
+		const char *name;
+		int per_key;
+	} table[] = {{"register", 100}, {"set", 500}, {"append", 200}, {"lock", 20}};
+
+	for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
+		if (strcmp(workload, table[k].name) == 0)
+			return table[k].per_key;
+	return -1;
+}
+
 int jr_opts_parse(int argc, char **argv, struct jr_opts *o)
 {
 	int c;
@@ -241,14 +256,13 @@ int jr_opts_parse(int argc, char **argv, struct jr_opts *o)
 		fprintf(stderr, "jepsen-runner: --dir and --raftd are required\n%s", jr_usage);
 		return -1;
 	}
-	if (strcmp(o->workload, "register") != 0 && strcmp(o->workload, "set") != 0 &&
-	    strcmp(o->workload, "append") != 0) {
-		fprintf(stderr, "jepsen-runner: unknown workload '%s' (register, set, append)\n",
+	if (o->ops_per_key == 0)
+		o->ops_per_key = jr_default_per_key(o->workload);
+	if (o->ops_per_key < 0) {
+		fprintf(stderr, "jepsen-runner: unknown workload '%s' (register, set, append, lock)\n",
 			o->workload);
 		return -1;
 	}
-	if (o->ops_per_key == 0)
-		o->ops_per_key = o->workload[0] == 'r' ? 100 : o->workload[0] == 's' ? 500 : 200;
 	if (o->threads_per_key > o->concurrency)
 		o->threads_per_key = o->concurrency;
 	return 0;

@@ -151,3 +151,15 @@ int jr_resp_call(const char *ip, int port, int timeout_ms, int argc, const char 
 	close(fd);
 	return rv;
 }
+
+int jr_command_unknown(struct jr_run *r, const char *cmd)
+{
+	const char *argv[] = {cmd};
+	char reply[256];
+
+	for (int i = 1; i <= r->o->nodes; i++)
+		if (jr_resp_call(r->c->n[i].ip, JR_CLIENT_PORT, 1000, 1, argv, reply,
+				 sizeof reply) == 0)
+			return strstr(reply, "unknown command") != NULL;
+	return 0;
+}

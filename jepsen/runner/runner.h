@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "common/buf.h"
 #include "raftd/client.h"
 
 #define JR_MAX_NODES 9
@@ -176,6 +177,8 @@ int jr_net_heal(struct jr_cluster *c);
 
 struct jr_run;
 
+enum jr_outcome { JR_OK, JR_FAIL, JR_INFO };
+
 struct jr_worker {
 	struct jr_run *run;
 	int id;
@@ -201,7 +204,25 @@ struct jr_workload {
 	void (*destroy)(struct jr_run *r);
 };
 
-extern const struct jr_workload jr_wl_register, jr_wl_set, jr_wl_append;
+extern const struct jr_workload jr_wl_register, jr_wl_set, jr_wl_append, jr_wl_lock;
+
+/* Lists of unique integers as appended bytes (lists.c). The key on the
+ * server is "<prefix>/<key>"; both calls record their operation. A list
+ * value that does not parse shows -1 where it breaks, which no append
+ * carries (the checkers report it). */
+void jr_list_parse(struct buf *b, const char *s, size_t len);
+void jr_list_append(struct jr_worker *w, const char *prefix, int64_t key, int64_t e,
+		    const struct rdc_write_opts *opts);
+enum jr_outcome jr_list_read(struct jr_worker *w, const char *prefix, int64_t key);
+
+/* Final reads: read(w, key) for every key, each retried until ok or the
+ * final phase's minute is up. 0 when all were read. */
+int jr_read_each(struct jr_worker *w, const int64_t *keys, size_t n,
+		 enum jr_outcome (*read)(struct jr_worker *w, int64_t key));
+
+/* 1 when the nodes answer cmd (sent without arguments) with "unknown
+ * command": this raftd does not have it. */
+int jr_command_unknown(struct jr_run *r, const char *cmd);
 
 /* Keys shared by groups of workers (keys.c). */
 struct jr_key_group {
@@ -240,7 +261,6 @@ void jr_invoke(struct jr_worker *w, const char *f, int has_key, int64_t key,
 	       const char *value);
 /* Record w's completion. type JR_INFO also moves w to a new process with a
  * new connection, as a Jepsen client does. err may be NULL. */
-enum jr_outcome { JR_OK, JR_FAIL, JR_INFO };
 void jr_complete(struct jr_worker *w, enum jr_outcome type, const char *f, int has_key,
 		 int64_t key, const char *value, const char *err);
 /* How a libraftd status maps onto an outcome. */

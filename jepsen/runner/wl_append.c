@@ -1,8 +1,7 @@
 /* wl_append.c - the append workload: per-key lists grown by atomic appends.
  *
- * raftd's APPEND appends bytes to a value (as Redis does), so a list is the
- * value "e1,e2,e3," and appending element e appends "e,". Elements are
- * unique over the run; a read (linearizable RD.GET) returns the whole list.
+ * A list is the value of "ja/<key>", grown by atomic appends (lists.c).
+ * Elements are unique over the run; a read returns the whole list.
  * Keys are shared by groups of workers and retired after a bounded number
  * of operations (keys.c); appends and reads in equal shares.
  *
@@ -16,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/buf.h"
 #include "jepsen/runner/runner.h"
 
 /* Per worker: its session, and the connection generation it belongs to
@@ -75,71 +73,24 @@ static rdc_session *jr_app_session(struct jr_worker *w, char *err, size_t errlen
 
 static void jr_app_append(struct jr_worker *w, int64_t key, int64_t e)
 {
-	char name[32], bytes[24], value[24], err[300] = "";
+	char err[300] = "", value[24];
 	struct rdc_write_opts opts;
-	int st;
 
 	memset(&opts, 0, sizeof opts);
-	snprintf(name, sizeof name, "ja/%" PRId64, key);
-	snprintf(bytes, sizeof bytes, "%" PRId64 ",", e);
-	snprintf(value, sizeof value, "%" PRId64, e);
 	opts.session = jr_app_session(w, err, sizeof err);
-	jr_invoke(w, "append", 1, key, value);
 	if (w->run->o->sessions && opts.session == NULL) {
 		/* refused before anything was sent */
+		snprintf(value, sizeof value, "%" PRId64, e);
+		jr_invoke(w, "append", 1, key, value);
 		jr_complete(w, JR_FAIL, "append", 1, key, value, err);
 		return;
 	}
-	st = rdc_append(w->c, name, strlen(name), bytes, strlen(bytes), &opts, NULL, NULL);
-	jr_complete(w, jr_outcome_of(st, 1), "append", 1, key, value,
-		    st == RDC_OK ? NULL : rdc_errmsg(w->c));
-}
-
-/* "1,5,3," as [1,5,3]; anything malformed becomes -1, which no append
- * carries (the checker reports it). */
-static void jr_app_value(struct buf *b, const char *s, size_t len)
-{
-	size_t pos = 0;
-	int first = 1;
-
-	buf_printf(b, "[");
-	while (pos < len) {
-		const char *comma = memchr(s + pos, ',', len - pos);
-		size_t n = comma != NULL ? (size_t)(comma - (s + pos)) : len - pos;
-		long long e = -1;
-
-		if (n > 0 && n < 19 && strspn(s + pos, "0123456789") >= n)
-			e = strtoll(s + pos, NULL, 10);
-		buf_printf(b, "%s%lld", first ? "" : ",", comma != NULL ? e : -1);
-		first = 0;
-		pos += n + 1;
-	}
-	buf_printf(b, "]");
+	jr_list_append(w, "ja", key, e, &opts);
 }
 
 static enum jr_outcome jr_app_read(struct jr_worker *w, int64_t key)
 {
-	char name[32];
-	struct rdc_kv *kv = NULL;
-	struct buf value;
-	enum jr_outcome o;
-	int st;
-
-	snprintf(name, sizeof name, "ja/%" PRId64, key);
-	buf_init(&value);
-	jr_invoke(w, "read", 1, key, NULL);
-	st = rdc_get(w->c, name, strlen(name), RDC_LINEARIZABLE, &kv, NULL);
-	o = jr_outcome_of(st, 0);
-	if (o == JR_OK) {
-		jr_app_value(&value, kv != NULL ? kv->value : "", kv != NULL ? kv->vlen : 0);
-		if (buf_append(&value, "", 1) != 0)
-			o = JR_FAIL;
-	}
-	jr_complete(w, o, "read", 1, key, o == JR_OK ? value.data : NULL,
-		    o == JR_OK ? NULL : st == RDC_OK ? "out of memory" : rdc_errmsg(w->c));
-	rdc_free(kv);
-	buf_free(&value);
-	return o;
+	return jr_list_read(w, "ja", key);
 }
 
 static atomic_llong jr_app_next;
@@ -157,41 +108,17 @@ static void jr_app_op(struct jr_worker *w)
 static int jr_app_final(struct jr_worker *w)
 {
 	struct jr_keys *k = w->run->wl_state;
-	int64_t deadline = jr_now_ns() + 60 * (int64_t)1000000000;
-	int rv = 0;
 
-	for (size_t i = 0; i < k->nused; i++) {
-		enum jr_outcome o;
-
-		while ((o = jr_app_read(w, k->used[i])) != JR_OK && jr_retry(w, deadline))
-			;
-		rv |= o == JR_OK ? 0 : -1;
-	}
-	return rv;
-}
-
-/* Ask a node about a command without running it: with no arguments a
- * known command gets "wrong number of arguments", an unknown one "unknown
- * command". 1 when the node does not know it. */
-static int jr_app_unknown(struct jr_run *r, const char *cmd)
-{
-	char reply[256];
-	const char *argv[] = {cmd};
-
-	for (int i = 1; i <= r->o->nodes; i++)
-		if (jr_resp_call(r->c->n[i].ip, JR_CLIENT_PORT, 1000, 1, argv, reply,
-				 sizeof reply) == 0)
-			return strstr(reply, "unknown command") != NULL;
-	return 0;
+	return jr_read_each(w, k->used, k->nused, jr_app_read);
 }
 
 static int jr_app_probe(struct jr_run *r, char *why, size_t len)
 {
-	if (jr_app_unknown(r, "RD.APPEND")) {
+	if (jr_command_unknown(r, "RD.APPEND")) {
 		snprintf(why, len, "this raftd has no RD.APPEND command");
 		return 1;
 	}
-	if (r->o->sessions && jr_app_unknown(r, "RD.SESSION")) {
+	if (r->o->sessions && jr_command_unknown(r, "RD.SESSION")) {
 		snprintf(why, len, "this raftd has no exactly-once sessions (RD.SESSION)");
 		return 1;
 	}

@@ -112,22 +112,11 @@ static void jr_reg_op(struct jr_worker *w)
 		    st == RDC_OK ? NULL : rdc_errmsg(w->c));
 }
 
-/* Read every key once more, retrying each until it is read or the final
- * phase's deadline passes. */
 static int jr_reg_final(struct jr_worker *w)
 {
-	struct jr_keys *s = w->run->wl_state;
-	int64_t deadline = jr_now_ns() + 60 * (int64_t)1000000000;
-	int rv = 0;
+	struct jr_keys *k = w->run->wl_state;
 
-	for (size_t k = 0; k < s->nused; k++) {
-		enum jr_outcome o;
-
-		while ((o = jr_reg_do_read(w, s->used[k])) != JR_OK && jr_retry(w, deadline))
-			;
-		rv |= o == JR_OK ? 0 : -1;
-	}
-	return rv;
+	return jr_read_each(w, k->used, k->nused, jr_reg_do_read);
 }
 
 static int jr_reg_probe(struct jr_run *r, char *why, size_t len)

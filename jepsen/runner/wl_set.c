@@ -140,16 +140,16 @@ static void jr_set_op(struct jr_worker *w)
 static int jr_set_final(struct jr_worker *w)
 {
 	struct jr_set *s = w->run->wl_state;
-	int64_t deadline = jr_now_ns() + 60 * (int64_t)1000000000;
-	int rv = 0;
+	size_t n = (size_t)s->set + 1;
+	int64_t *sets = malloc(n * sizeof *sets);
+	int rv;
 
-	for (int64_t set = 0; set <= s->set; set++) {
-		enum jr_outcome o;
-
-		while ((o = jr_set_read(w, set)) != JR_OK && jr_retry(w, deadline))
-			;
-		rv |= o == JR_OK ? 0 : -1;
-	}
+	if (sets == NULL)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		sets[k] = (int64_t)k;
+	rv = jr_read_each(w, sets, n, jr_set_read);
+	free(sets);
 	return rv;
 }
 

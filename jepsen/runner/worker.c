@@ -100,3 +100,19 @@ int jr_retry(struct jr_worker *w, int64_t deadline)
 	jr_sleep(0.2);
 	return 1;
 }
+
+int jr_read_each(struct jr_worker *w, const int64_t *keys, size_t n,
+		 enum jr_outcome (*read)(struct jr_worker *w, int64_t key))
+{
+	int64_t deadline = jr_now_ns() + 60 * (int64_t)1000000000;
+	int rv = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		enum jr_outcome o;
+
+		while ((o = read(w, keys[k])) != JR_OK && jr_retry(w, deadline))
+			;
+		rv |= o == JR_OK ? 0 : -1;
+	}
+	return rv;
+}
