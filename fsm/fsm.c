@@ -19,8 +19,6 @@
 #include "fsm/fsm.h"
 
 #include <inttypes.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

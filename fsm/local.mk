@@ -12,9 +12,9 @@ fsm_libfsm_la_SOURCES = \
 	fsm/state.c fsm/state.h
 fsm_libfsm_la_CFLAGS = $(AM_CFLAGS)
 
-# bench/fsm-bench: a million keys through apply, get, scan and a snapshot
-# round trip, with times and resident memory. Run it from a build without
-# --enable-sanitize for meaningful numbers.
+# bench/fsm-bench: a million keys through apply (plain and session-tagged),
+# get, scan and a snapshot round trip, with times and resident memory. Run
+# it from a build without --enable-sanitize for meaningful numbers.
 noinst_PROGRAMS += bench/fsm-bench
 bench_fsm_bench_SOURCES = bench/fsm-bench.c
 bench_fsm_bench_CFLAGS = $(AM_CFLAGS)

@@ -132,6 +132,8 @@ void lock_release(struct lock_table *t, const void *name, size_t len,
 		  uint64_t holder)
 {
 	struct lock_state st = lock_get(t, name, len);
+	/* the held-map key on the stack (at most 64 KiB + 8, on a path that
+	 * never recurses), so that a release cannot fail halfway */
 	unsigned char k[HOLDER_LEN + FSM_MAX_KEY];
 	int i;
 
