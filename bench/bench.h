@@ -43,7 +43,7 @@ struct rb_gap_result {
 				      * successful puts that ends after the
 				      * event (overall largest without one) */
 	uint64_t gap_start_ns, gap_end_ns; /* unix ns */
-	uint64_t recovery_ns;        /* event -> first successful put */
+	uint64_t recovery_ns;        /* event -> the end of the gap */
 	uint64_t errors_after_event;
 	uint64_t term_before, term_after; /* of the last ok before / after */
 };
@@ -52,9 +52,9 @@ struct rb_gap_result {
  * (r says what happened), -1 on a setup failure. */
 int rb_gap_run(const struct rb_options *o, struct rb_gap_result *r);
 
-/* Replace o->endpoints by the current leader's client address (the string
- * is malloc'd and never freed: it lives as long as the process). Returns 0,
- * or -1 with a message on stderr. */
+/* Replace o->endpoints by the current leader's client address (kept in a
+ * static buffer: one per process). Returns 0, or -1 with a message on
+ * stderr. */
 int rb_find_leader(struct rb_options *o);
 
 /* Printing (report.c). */

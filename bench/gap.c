@@ -62,10 +62,8 @@ static void note_ok(struct gap *g, uint64_t now_ns, uint64_t lat,
 
 	r->ok++;
 	rb_hist_record(&r->lat, lat);
-	if (after && !r->recovered) {
+	if (after)
 		r->recovered = 1;
-		r->recovery_ns = now_ns - r->event_ns;
-	}
 	/* Without an event every interval counts; with one, only those that
 	 * end after it. */
 	if (g->last_ok_ns && (after || !r->event_ran) && since > r->gap_ns) {
@@ -247,6 +245,11 @@ int rb_gap_run(const struct rb_options *o, struct rb_gap_result *r)
 	g.a = g.failed ? NULL : g.a; /* finish() already closed it */
 	uv_run(&g.loop, UV_RUN_DEFAULT);
 	g.a = NULL;
+	/* Measured to the end of the gap, not to the first success after the
+	 * event: the event command needs a few milliseconds to act, and puts
+	 * completing in between say nothing about the recovery. */
+	if (r->event_ran && r->recovered && r->gap_end_ns > r->event_ns)
+		r->recovery_ns = r->gap_end_ns - r->event_ns;
 	rc = g.failed ? -1 : 0;
 out:
 	if (g.a != NULL)

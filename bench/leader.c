@@ -15,9 +15,9 @@ int rb_find_leader(struct rb_options *o)
 {
 	struct rdc_options ro = {.deadline_ms = 10000};
 	rdc_client *c = rdc_open(o->endpoints, &ro);
+	static char found[RDC_ADDR_MAX + 1];
 	struct rdc_member *m = NULL;
 	size_t n = 0;
-	char *found = NULL;
 	int rc;
 
 	if (c == NULL)
@@ -29,12 +29,13 @@ int rb_find_leader(struct rb_options *o)
 		rdc_close(c);
 		return -1;
 	}
-	for (size_t i = 0; i < n && found == NULL; i++)
+	found[0] = '\0';
+	for (size_t i = 0; i < n && found[0] == '\0'; i++)
 		if (strcmp(m[i].state, "leader") == 0 && m[i].client_addr[0])
-			found = strdup(m[i].client_addr);
+			snprintf(found, sizeof found, "%s", m[i].client_addr);
 	rdc_status_free(m);
 	rdc_close(c);
-	if (found == NULL) {
+	if (found[0] == '\0') {
 		fprintf(stderr, "raftd-bench: --target-leader: no member is leader\n");
 		return -1;
 	}

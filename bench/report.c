@@ -121,7 +121,7 @@ void rb_report_gap(FILE *f, const struct rb_options *o,
 	if (r->event_ran && !r->recovered)
 		fprintf(f, "write gap   no successful put after the event\n");
 	else
-		fprintf(f, "write gap   %.1f ms%s (recovery %.1f ms after the event); "
+		fprintf(f, "write gap   %.1f ms%s (ends %.1f ms after the event started); "
 			"term %" PRIu64 " -> %" PRIu64 "\n", ms(r->gap_ns),
 			r->event_ran ? "" : " (largest in the run: no --event)",
 			ms(r->recovery_ns), r->term_before, r->term_after);
