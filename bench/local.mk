@@ -28,3 +28,4 @@ bench_tests_test_hist_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 bench_tests_test_hist_LDADD = $(CMOCKA_LIBS)
 endif
 TESTS += bench/tests/smoke.sh
+EXTRA_DIST += bench/tests/smoke.sh
