@@ -7,8 +7,8 @@
  * then as exactly-once commands spread over 1000 client sessions (the cost
  * of the session check and the stored reply), looks every key up, scans,
  * encodes a snapshot and decodes it, printing the time of each step and the
- * process's resident memory against the raw bytes of keys and values. Numbers from a
- * build with --enable-sanitize are not meaningful.
+ * process's resident memory against the raw bytes of keys and values.
+ * Numbers from a build with --enable-sanitize are not meaningful.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -152,7 +152,8 @@ void lock_release_all(struct lock_table *t, uint64_t holder)
 	int i;
 
 	for (i = 0; i < HOLDER_LEN; i++)
-		prefix[i] = (unsigned char)(holder >> (8 * (HOLDER_LEN - 1 - i)));
+		prefix[i] =
+			(unsigned char)(holder >> (8 * (HOLDER_LEN - 1 - i)));
 	for (;;) {
 		struct lock_state st;
 		const unsigned char *key;

@@ -84,7 +84,8 @@ static void hash_del(struct sess_table *t, const struct sess *s)
 	while (t->slots[i] != s)
 		i = (i + 1) & mask(t);
 	t->slots[i] = NULL;
-	for (j = (i + 1) & mask(t); t->slots[j] != NULL; j = (j + 1) & mask(t)) {
+	for (j = (i + 1) & mask(t); t->slots[j] != NULL;
+	     j = (j + 1) & mask(t)) {
 		size_t k = home(t, t->slots[j]->id);
 		int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 

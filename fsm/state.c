@@ -40,8 +40,13 @@ void fsm_sessions_visit(const fsm *f, fsm_session_cb cb, void *arg)
 
 	for (s = f->sessions.first; s != NULL; s = s->next) {
 		struct fsm_session_rec r = {
-			s->id,	s->timeout_ms, s->last_ms, s->highest_seq, s->ack,
-			s->n,	s->n > 0 ? s->res + s->start : NULL,
+			.id = s->id,
+			.timeout_ms = s->timeout_ms,
+			.last_ms = s->last_ms,
+			.highest_seq = s->highest_seq,
+			.ack = s->ack,
+			.nresults = s->n,
+			.results = s->n > 0 ? s->res + s->start : NULL,
 		};
 
 		if (cb(arg, &r) != 0)

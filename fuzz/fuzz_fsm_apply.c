@@ -198,7 +198,8 @@ static int newest_cb(void *arg, const struct fsm_lock_rec *l)
 	uint64_t *newest = arg;
 	unsigned k;
 
-	CHECK(l->len == 2 && name[0] == 'L' && (name[1] == '0' || name[1] == '1'));
+	CHECK(l->len == 2 && name[0] == 'L' &&
+	      (name[1] == '0' || name[1] == '1'));
 	k = (unsigned)(name[1] - '0');
 	CHECK(l->newest >= newest[k]);
 	newest[k] = l->newest;
@@ -382,8 +383,8 @@ static void run_program(const uint8_t *data, size_t size)
 		if (i == half)
 			snapshot_copy(f, i, &copy);
 		n = apply(f, index, batches[i].data, batches[i].len, rf);
-		CHECK(apply(fresh, index, batches[i].data, batches[i].len, rr) ==
-		      n);
+		CHECK(apply(fresh, index, batches[i].data, batches[i].len,
+			    rr) == n);
 		same_results(rf, rr, n);
 		if (copy != NULL) {
 			CHECK(apply(copy, index, batches[i].data,

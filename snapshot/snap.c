@@ -335,11 +335,13 @@ static bool dec_results(struct dec *d, const struct fsm_session_rec *s,
 		r->num = (int64_t)get_u64(p + 16);
 		r->status = p[24];
 		if (memcmp(p + 25, zeros, sizeof(zeros)) != 0)
-			return dec_fail(d, "snapshot session result is corrupt");
+			return dec_fail(d,
+					"snapshot session result is corrupt");
 		if (r->seq < s->ack || r->seq > s->highest_seq ||
 		    (i > 0 && r->seq <= d->scratch[i - 1].seq))
-			return dec_fail(d, "snapshot session results are out of "
-					   "order or outside [ack, highest seq]");
+			return dec_fail(d, "snapshot session results are out "
+					   "of order or outside [ack, highest "
+					   "seq]");
 		if (!status_storable(r->status))
 			return dec_fail(d, "snapshot session result has an "
 					   "invalid status");
@@ -435,7 +437,8 @@ static bool dec_lock(struct dec *d, struct fsm_lock_rec *prev, bool first)
 	if (get_u32(h + 4) != 0)
 		return dec_fail(d, "snapshot lock is corrupt");
 	if (l.len > FSM_MAX_KEY)
-		return dec_fail(d, "snapshot lock name exceeds the size limits");
+		return dec_fail(d, "snapshot lock name exceeds the size "
+				   "limits");
 	l.name = take(d, l.len);
 	if (l.name == NULL)
 		return dec_fail(d, "snapshot lock is truncated");
@@ -489,6 +492,10 @@ static bool dec_body(struct dec *d, uint32_t tag, struct snap_info *info)
 	}
 }
 
+static const char two_kv[] = "snapshot has two key-value sections";
+static const char misplaced[] = "snapshot sections are repeated, out of "
+				"order, or not of its version";
+
 /* The sections each version holds, in their order. */
 static const uint32_t v1_tags[] = {SNAP_TAG_KV};
 static const uint32_t v2_tags[SNAP_V2_SECTIONS] = {
@@ -520,17 +527,15 @@ static bool dec_sections(struct dec *d, uint32_t nsections,
 					   "not know (written by a newer "
 					   "version?)");
 		if (i >= nwant || tag != want[i])
-			return dec_fail(d, tag == SNAP_TAG_KV
-					 ? "snapshot has two key-value sections"
-					 : "snapshot sections are repeated, out "
-					   "of order, or not of its version");
+			return dec_fail(d, tag == SNAP_TAG_KV ? two_kv : misplaced);
 		/* the body is read as if the snapshot ended with it */
 		rest = d->left - (size_t)blen;
 		d->left = (size_t)blen;
 		if (!dec_body(d, tag, info))
 			return false;
 		if (d->left != 0)
-			return dec_fail(d, "snapshot section has trailing bytes");
+			return dec_fail(d, "snapshot section has trailing "
+					   "bytes");
 		d->left = rest;
 	}
 	if (nsections == 0)

@@ -202,11 +202,13 @@ static void test_hard_limits(void **state)
 		const struct fsm_slice val_as_key[] = {{big, FSM_MAX_KEY + 1}};
 
 		assert_int_equal(add(&b, FSM_OP_DEL, 0, 0, val_as_key, 1), -2);
-		assert_int_equal(add(&b, FSM_OP_INCRBY, 0, 0, val_as_key, 1), -2);
+		assert_int_equal(add(&b, FSM_OP_INCRBY, 0, 0, val_as_key, 1),
+				 -2);
 	}
 	assert_int_equal(add(&b, FSM_OP_DEL, 0, 0, many, FSM_MAX_ARGS), 0);
 	assert_int_equal(add(&b, FSM_OP_DEL, 0, 0, many, FSM_MAX_ARGS + 1), -2);
-	assert_int_equal(add(&b, FSM_OP_MPUT, 0, 0, many, FSM_MAX_ARGS + 2), -2);
+	assert_int_equal(add(&b, FSM_OP_MPUT, 0, 0, many, FSM_MAX_ARGS + 2),
+			 -2);
 	buf_free(&b);
 	free(many);
 	free(big);
@@ -486,7 +488,8 @@ static void test_flag_rules(void **state)
 	assert_true(codec_shape_ok(FSM_OP_PUT, FSM_PUT_NX | FSM_F_SESSION, 2));
 	assert_false(codec_shape_ok(FSM_OP_PUT,
 				    FSM_PUT_NX | FSM_PUT_XX | FSM_F_FENCE, 2));
-	assert_false(codec_shape_ok(FSM_OP_PUT, 0x20, 2)); /* unknown own flag */
+	/* an own flag PUT does not have */
+	assert_false(codec_shape_ok(FSM_OP_PUT, 0x20, 2));
 	assert_false(codec_shape_ok(FSM_OP_DEL, 0x01 | FSM_F_SESSION, 1));
 	/* lock names are bounded like keys */
 	assert_int_equal(codec_arg_max(FSM_OP_LOCK, 0), FSM_MAX_KEY);

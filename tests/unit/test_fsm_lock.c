@@ -74,8 +74,8 @@ static void test_lock_unlock(void **state)
 	assert_int_equal(r.num, 13);
 	/* locks are independent; the empty name is a name */
 	assert_int_equal(run(f, 14, T0, LOCK(a, "other")).num, 14);
-	assert_int_equal(run(f, 15, T0, KV(FSM_OP_LOCK, (int64_t)a, {"", 0})).num,
-			 15);
+	assert_int_equal(
+		run(f, 15, T0, KV(FSM_OP_LOCK, (int64_t)a, {"", 0})).num, 15);
 	assert_int_equal(fsm_lock_count(f), 3);
 	assert_int_equal(fsm_lock_name_bytes(f), 3 + 5);
 }
@@ -116,10 +116,12 @@ static void test_tokens_strictly_increase(void **state)
 	assert_int_equal(res[2].status, FSM_OK);
 	assert_int_equal(res[2].num, index + 1);
 	assert_int_equal(lock_rec(f, "l").newest, index + 1);
-	/* next batch: the next index would equal that token; it gets one more */
-	assert_int_equal(run(f, index + 1, T0, UNLOCK(s[1], "l")).status, FSM_OK);
+	/* next batch: its index equals that token, so it gets one more */
+	assert_int_equal(run(f, index + 1, T0, UNLOCK(s[1], "l")).status,
+			 FSM_OK);
 	assert_int_equal(run(f, index + 1, T0, LOCK(s[2], "l")).num, index + 2);
-	assert_int_equal(run(f, index + 5, T0, UNLOCK(s[2], "l")).status, FSM_OK);
+	assert_int_equal(run(f, index + 5, T0, UNLOCK(s[2], "l")).status,
+			 FSM_OK);
 	assert_int_equal(run(f, index + 6, T0, LOCK(s[0], "l")).num, index + 6);
 	buf_free(&b);
 }
@@ -177,7 +179,8 @@ static void test_release_only_own_locks(void **state)
 	}
 	batch_apply(f, index++, &b, NULL, 0);
 	for (i = 0; i < 20; i += 2)
-		run(f, index++, T0, NOARGS(FSM_OP_SESSION_CLOSE, (int64_t)s[i]));
+		run(f, index++, T0,
+		    NOARGS(FSM_OP_SESSION_CLOSE, (int64_t)s[i]));
 	for (k = 0; k < 300; k++) {
 		snprintf(name, sizeof(name), "lock%03d", k);
 		assert_int_equal(lock_rec(f, name).holder,
@@ -204,33 +207,41 @@ static void test_fenced_writes(void **state)
 	assert_int_equal(r.status, FSM_OK);
 	assert_value(f, "k", "a");
 	/* a token from the future or zero is no token */
-	assert_int_equal(run(f, 6, T0, fenced(PUTKV("k", "x"), "job", 5)).status,
-			 FSM_FENCED);
-	assert_int_equal(run(f, 6, T0, fenced(PUTKV("k", "x"), "job", 0)).status,
-			 FSM_FENCED);
+	assert_int_equal(
+		run(f, 6, T0, fenced(PUTKV("k", "x"), "job", 5)).status,
+		FSM_FENCED);
+	assert_int_equal(
+		run(f, 6, T0, fenced(PUTKV("k", "x"), "job", 0)).status,
+		FSM_FENCED);
 	/* released: the newest token still works (the lock guards the data,
 	 * not the holding) */
 	run(f, 7, T0, UNLOCK(a, "job"));
-	assert_int_equal(run(f, 8, T0, fenced(PUTKV("k", "a2"), "job", 4)).status,
-			 FSM_OK);
+	assert_int_equal(
+		run(f, 8, T0, fenced(PUTKV("k", "a2"), "job", 4)).status,
+		FSM_OK);
 	/* b takes it: a's token is older than the newest from now on */
 	assert_int_equal(run(f, 9, T0, LOCK(b, "job")).num, 9);
-	assert_int_equal(run(f, 10, T0, fenced(PUTKV("k", "old"), "job", 4)).status,
-			 FSM_FENCED);
+	assert_int_equal(
+		run(f, 10, T0, fenced(PUTKV("k", "old"), "job", 4)).status,
+		FSM_FENCED);
 	assert_value(f, "k", "a2");
-	assert_int_equal(run(f, 11, T0, fenced(PUTKV("k", "b"), "job", 9)).status,
-			 FSM_OK);
+	assert_int_equal(
+		run(f, 11, T0, fenced(PUTKV("k", "b"), "job", 9)).status,
+		FSM_OK);
 	/* and after b releases, still only b's token */
 	run(f, 12, T0, UNLOCK(b, "job"));
-	assert_int_equal(run(f, 13, T0, fenced(PUTKV("k", "old"), "job", 4)).status,
-			 FSM_FENCED);
-	assert_int_equal(run(f, 14, T0, fenced(PUTKV("k", "b2"), "job", 9)).status,
-			 FSM_OK);
+	assert_int_equal(
+		run(f, 13, T0, fenced(PUTKV("k", "old"), "job", 4)).status,
+		FSM_FENCED);
+	assert_int_equal(
+		run(f, 14, T0, fenced(PUTKV("k", "b2"), "job", 9)).status,
+		FSM_OK);
 	assert_value(f, "k", "b2");
 	/* another lock's token does not count for this one */
 	assert_int_equal(run(f, 15, T0, LOCK(a, "other")).num, 15);
-	assert_int_equal(run(f, 16, T0, fenced(PUTKV("k", "z"), "job", 15)).status,
-			 FSM_FENCED);
+	assert_int_equal(
+		run(f, 16, T0, fenced(PUTKV("k", "z"), "job", 15)).status,
+		FSM_FENCED);
 }
 
 /* Every key-value write is guarded the same way and changes nothing when
@@ -271,7 +282,8 @@ static void test_fence_every_write_op(void **state)
 	assert_non_null(g);
 	run(g, 3, T0, PUTKV("k", "1"));
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		struct fsm_result rf = run(f, 10 + i, T0, fenced(ops[i], "g", 2));
+		struct fsm_result rf =
+			run(f, 10 + i, T0, fenced(ops[i], "g", 2));
 		struct fsm_result rg = run(g, 10 + i, T0, ops[i]);
 
 		assert_int_equal(rf.status, rg.status);
@@ -313,7 +325,8 @@ static void test_session_before_fence(void **state)
 	assert_int_equal(r.index, 8);
 	assert_value(f, "k", "a");
 	/* an unknown session is refused before its fence is looked at */
-	r = run(f, 10, T0, seqd(fenced(PUTKV("k", "x"), "nolock", 1), 77, 1, 1));
+	r = run(f, 10, T0,
+		seqd(fenced(PUTKV("k", "x"), "nolock", 1), 77, 1, 1));
 	assert_int_equal(r.status, FSM_SESSION_EXPIRED);
 	/* and a bad seq before a failing fence too */
 	r = run(f, 11, T0, seqd(fenced(PUTKV("k", "x"), "nolock", 1), b, 0, 1));

@@ -73,9 +73,11 @@ static void test_open_ids_and_timeouts(void **state)
 	assert_int_equal(fsm_session_count(f), 0);
 	assert_int_equal(open_session(f, 1, T0, FSM_SESSION_MIN_TIMEOUT), 1);
 	assert_int_equal(open_session(f, 2, T0, FSM_SESSION_MAX_TIMEOUT), 2);
-	r = run(f, 3, T0, NOARGS(FSM_OP_SESSION_OPEN, FSM_SESSION_MIN_TIMEOUT - 1));
+	r = run(f, 3, T0,
+		NOARGS(FSM_OP_SESSION_OPEN, FSM_SESSION_MIN_TIMEOUT - 1));
 	assert_int_equal(r.status, FSM_BAD_COMMAND);
-	r = run(f, 4, T0, NOARGS(FSM_OP_SESSION_OPEN, FSM_SESSION_MAX_TIMEOUT + 1));
+	r = run(f, 4, T0,
+		NOARGS(FSM_OP_SESSION_OPEN, FSM_SESSION_MAX_TIMEOUT + 1));
 	assert_int_equal(r.status, FSM_BAD_COMMAND);
 	r = run(f, 5, T0, NOARGS(FSM_OP_SESSION_OPEN, -5000));
 	assert_int_equal(r.status, FSM_BAD_COMMAND);
@@ -96,7 +98,8 @@ static void test_keepalive_and_close(void **state)
 	uint64_t sid = open_session(f, 1, T0, 2000);
 	struct fsm_result r;
 
-	r = run(f, 2, T0 + 1500, NOARGS(FSM_OP_SESSION_KEEPALIVE, (int64_t)sid));
+	r = run(f, 2, T0 + 1500,
+		NOARGS(FSM_OP_SESSION_KEEPALIVE, (int64_t)sid));
 	assert_int_equal(r.status, FSM_OK);
 	assert_int_equal(r.num, 1);
 	assert_int_equal(session_rec(f, sid).last_ms, T0 + 1500);
@@ -106,7 +109,8 @@ static void test_keepalive_and_close(void **state)
 	/* closed: everything naming it is refused and changes nothing */
 	r = run(f, 4, T0 + 1600, NOARGS(FSM_OP_SESSION_CLOSE, (int64_t)sid));
 	assert_int_equal(r.status, FSM_SESSION_EXPIRED);
-	r = run(f, 5, T0 + 1600, NOARGS(FSM_OP_SESSION_KEEPALIVE, (int64_t)sid));
+	r = run(f, 5, T0 + 1600,
+		NOARGS(FSM_OP_SESSION_KEEPALIVE, (int64_t)sid));
 	assert_int_equal(r.status, FSM_SESSION_EXPIRED);
 	r = run(f, 6, T0 + 1600, seqd(PUTKV("k", "v"), sid, 1, 1));
 	assert_int_equal(r.status, FSM_SESSION_EXPIRED);
@@ -193,19 +197,23 @@ static void test_retried_cas_and_stored_failures(void **state)
 	struct fsm_result r;
 
 	run(f, 2, T0, PUTKV("k", "a"));
-	r = run(f, 3, T0, seqd(KV(FSM_OP_CAS, 0, S("k"), S("a"), S("b")), sid, 1, 1));
+	r = run(f, 3, T0,
+		seqd(KV(FSM_OP_CAS, 0, S("k"), S("a"), S("b")), sid, 1, 1));
 	assert_int_equal(r.status, FSM_OK);
-	r = run(f, 4, T0, seqd(KV(FSM_OP_CAS, 0, S("k"), S("a"), S("b")), sid, 1, 1));
+	r = run(f, 4, T0,
+		seqd(KV(FSM_OP_CAS, 0, S("k"), S("a"), S("b")), sid, 1, 1));
 	assert_int_equal(r.status, FSM_OK);
 	assert_int_equal(r.dup, 1);
 	assert_int_equal(r.index, 3);
 	assert_value(f, "k", "b");
 
-	r = run(f, 5, T0, seqd(KV(FSM_OP_CAS, 0, S("k"), S("x"), S("y")), sid, 2, 1));
+	r = run(f, 5, T0,
+		seqd(KV(FSM_OP_CAS, 0, S("k"), S("x"), S("y")), sid, 2, 1));
 	assert_int_equal(r.status, FSM_COND_FAILED);
 	assert_int_equal(r.num, 3);
 	run(f, 6, T0, PUTKV("k", "x"));
-	r = run(f, 7, T0, seqd(KV(FSM_OP_CAS, 0, S("k"), S("x"), S("y")), sid, 2, 1));
+	r = run(f, 7, T0,
+		seqd(KV(FSM_OP_CAS, 0, S("k"), S("x"), S("y")), sid, 2, 1));
 	assert_int_equal(r.status, FSM_COND_FAILED);
 	assert_int_equal(r.num, 3);
 	assert_int_equal(r.dup, 1);
@@ -231,8 +239,9 @@ static void test_ack_forgets(void **state)
 	struct fsm_result r;
 
 	for (i = 1; i <= 3; i++)
-		assert_int_equal(run(f, 1 + i, T0, seqd(INCR("n", 1), sid, i, 1)).num,
-				 (int64_t)i);
+		assert_int_equal(
+			run(f, 1 + i, T0, seqd(INCR("n", 1), sid, i, 1)).num,
+			(int64_t)i);
 	assert_int_equal(fsm_stored_results(f), 3);
 	r = run(f, 5, T0, seqd(INCR("n", 1), sid, 4, 3));
 	assert_int_equal(r.num, 4);
@@ -334,11 +343,13 @@ static void test_pending_bound(void **state)
 	/* acknowledging one reply makes room for one more */
 	assert_int_equal(run(f, 5, T0, seqd(INCR("n", 1), sid, seq, 2)).num,
 			 FSM_SESSION_MAX_PENDING + 1);
-	assert_int_equal(run(f, 6, T0, seqd(INCR("n", 1), sid, seq + 1, 2)).status,
-			 FSM_BAD_SEQ);
+	assert_int_equal(
+		run(f, 6, T0, seqd(INCR("n", 1), sid, seq + 1, 2)).status,
+		FSM_BAD_SEQ);
 	/* acknowledging everything forgets everything but the new one */
-	assert_int_equal(run(f, 7, T0, seqd(INCR("n", 1), sid, seq + 1, seq + 1)).num,
-			 FSM_SESSION_MAX_PENDING + 2);
+	assert_int_equal(
+		run(f, 7, T0, seqd(INCR("n", 1), sid, seq + 1, seq + 1)).num,
+		FSM_SESSION_MAX_PENDING + 2);
 	assert_int_equal(fsm_stored_results(f), 1);
 	assert_int_equal(session_rec(f, sid).nresults, 1);
 	buf_free(&b);
@@ -389,8 +400,9 @@ static void test_activity_refreshes(void **state)
 	run(f, 5, T0 + 3600, KV(FSM_OP_UNLOCK, (int64_t)sid, S("other")));
 	assert_int_equal(session_rec(f, sid).last_ms, T0 + 3600);
 	/* refused: no refresh */
-	assert_int_equal(run(f, 6, T0 + 4500, seqd(INCR("n", 1), sid, 0, 1)).status,
-			 FSM_BAD_SEQ);
+	assert_int_equal(
+		run(f, 6, T0 + 4500, seqd(INCR("n", 1), sid, 0, 1)).status,
+		FSM_BAD_SEQ);
 	assert_int_equal(session_rec(f, sid).last_ms, T0 + 3600);
 	tick(f, 7, T0 + 4600);
 	assert_int_equal(fsm_session_count(f), 1);
@@ -453,14 +465,16 @@ static void test_expiry_same_on_replicas(void **state)
 		uint64_t stamp;
 
 		now += rnd(&seed) % 300;
-		stamp = now - rnd(&seed) % 200; /* a lagging clock now and then */
+		/* a lagging clock now and then */
+		stamp = now - rnd(&seed) % 200;
 		batch_begin(&batch, stamp);
 		for (k = 0; k < ncmd; k++) {
 			uint64_t who = rnd(&seed) % 64;
 
 			if (who >= n && n < 64) {
-				c[k] = NOARGS(FSM_OP_SESSION_OPEN,
-					      1000 + (int64_t)(rnd(&seed) % 4000));
+				c[k] = NOARGS(
+					FSM_OP_SESSION_OPEN,
+					1000 + (int64_t)(rnd(&seed) % 4000));
 			} else if (who < n) {
 				who %= n;
 				seqs[who]++;
@@ -483,10 +497,12 @@ static void test_expiry_same_on_replicas(void **state)
 			if (last[i] != 0 && last[i] + timeout[i] < ct)
 				last[i] = 0; /* expired now */
 		assert_int_equal(fsm_batch_end(&batch), 0);
-		assert_int_equal(fsm_apply(a, index, batch.data, batch.len, ra, 4),
-				 ncmd);
-		assert_int_equal(fsm_apply(b, index, batch.data, batch.len, rb, 4),
-				 ncmd);
+		assert_int_equal(
+			fsm_apply(a, index, batch.data, batch.len, ra, 4),
+			ncmd);
+		assert_int_equal(
+			fsm_apply(b, index, batch.data, batch.len, rb, 4),
+			ncmd);
 		assert_same_results(ra, rb, ncmd);
 		for (k = 0; k < ncmd; k++) {
 			if (c[k].op == FSM_OP_SESSION_OPEN) {
@@ -496,8 +512,9 @@ static void test_expiry_same_on_replicas(void **state)
 			} else if (c[k].op == FSM_OP_INCRBY) {
 				i = c[k].session - 1;
 				assert_int_equal(ra[k].status,
-						 last[i] != 0 ? FSM_OK
-							      : FSM_SESSION_EXPIRED);
+						 last[i] != 0
+							 ? FSM_OK
+							 : FSM_SESSION_EXPIRED);
 				if (last[i] != 0)
 					last[i] = ct;
 			}

@@ -202,12 +202,13 @@ static inline int dump_session_cb(void *arg, const struct fsm_session_rec *s)
 				    (unsigned long long)s->ack),
 			 0);
 	for (i = 0; i < s->nresults; i++)
-		assert_int_equal(buf_printf(out, " %llu=%u/%lld@%llu",
-					    (unsigned long long)s->results[i].seq,
-					    s->results[i].status,
-					    (long long)s->results[i].num,
-					    (unsigned long long)s->results[i].index),
-				 0);
+		assert_int_equal(
+			buf_printf(out, " %llu=%u/%lld@%llu",
+				   (unsigned long long)s->results[i].seq,
+				   s->results[i].status,
+				   (long long)s->results[i].num,
+				   (unsigned long long)s->results[i].index),
+			0);
 	assert_int_equal(buf_append(out, "\n", 1), 0);
 	return 0;
 }

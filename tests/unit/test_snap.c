@@ -194,7 +194,8 @@ static void test_roundtrip_many(void **state)
 		size_t klen = 1 + i % 39, vlen = (i * 7) % sizeof(val), k;
 
 		for (k = 0; k < klen; k++) {
-			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
 			key[k] = (unsigned char)(seed >> 56);
 		}
 		memset(val, (int)i, vlen);

@@ -338,7 +338,10 @@ struct bad_case {
 };
 
 static void next_id_zero(struct hand *h) { h->next_id = 0; }
-static void next_id_huge(struct hand *h) { h->next_id = (uint64_t)INT64_MAX + 2; }
+static void next_id_huge(struct hand *h)
+{
+	h->next_id = (uint64_t)INT64_MAX + 2;
+}
 static void id_not_below_next(struct hand *h) { h->next_id = 3; }
 static void id_zero(struct hand *h) { h->s[0].id = 0; }
 static void ids_repeat(struct hand *h)
@@ -358,7 +361,10 @@ static void ack_without_seqs(struct hand *h)
 	h->s[0].ack = 2;
 	h->s[0].nres = 0;
 }
-static void too_many(struct hand *h) { h->s[0].nres = FSM_SESSION_MAX_PENDING + 1; }
+static void too_many(struct hand *h)
+{
+	h->s[0].nres = FSM_SESSION_MAX_PENDING + 1;
+}
 static void session_pad(struct hand *h) { h->s[0].pad = 1; }
 static void result_pad(struct hand *h) { h->s[0].r[1].pad = 1; }
 static void seq_below_ack(struct hand *h) { h->s[0].r[0].seq = 5; }
