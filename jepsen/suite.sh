@@ -62,10 +62,11 @@ run valid register-all --nodes 5 --workload register --nemesis $ALL --time-limit
 run valid set-all --nodes 5 --workload set --nemesis $ALL --time-limit "$T"
 run valid append-all --nodes 5 --workload append --nemesis $ALL --time-limit "$T"
 run valid lock-all --nodes 5 --workload lock --nemesis $ALL --time-limit "$T"
+run valid register-fresh-clients --nodes 5 --workload register --fresh-clients --nemesis $ALL --time-limit $((T / 2))
 run valid register-snapshots --nodes 5 --workload register --nemesis $ALL,snapshot --time-limit $((T / 2))
 run valid set-snapshots --nodes 5 --workload set --nemesis $ALL,snapshot --time-limit $((T / 2))
 run valid append-sessions --nodes 5 --workload append --sessions --nemesis $ALL,snapshot --time-limit $((T / 2))
-bad_mode invalid bad-reads --unsafe-read-without-barrier --nodes 5 --workload register --nemesis partition,pause --time-limit 30 --raftd-flag --unsafe-read-without-barrier
+bad_mode invalid bad-reads --unsafe-read-without-barrier --nodes 5 --workload register --nemesis partition,pause --time-limit 30 --fresh-clients --raftd-flag --unsafe-read-without-barrier
 bad_mode invalid bad-dedup --unsafe-no-session-dedup --nodes 5 --workload append --sessions --nemesis kill,partition --time-limit 30 --op-timeout 4000 --raftd-flag --unsafe-no-session-dedup
 
 echo

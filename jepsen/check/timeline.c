@@ -235,7 +235,7 @@ int jp_write_timeline(const char *dir, const struct jh_history *h,
 	int64_t *procs = jp_processes(h, &nprocs);
 	int64_t end = h->nev ? h->ev[h->nev - 1].time : 0;
 	double secs = (double)end / 1e9 + 1;
-	double px_per_s = 20000.0 / secs;
+	double px_per_s = 200000.0 / secs; /* 200 px/s up to 1000 s */
 	FILE *f;
 
 	if (procs == NULL) {

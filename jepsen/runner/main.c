@@ -46,6 +46,8 @@ static void *jr_worker_main(void *arg)
 	struct jr_worker *w = arg;
 
 	while (!atomic_load(&w->run->stop)) {
+		if (w->run->o->fresh_clients)
+			jr_worker_connect(w);
 		w->run->wl->op(w);
 		jr_stagger(w);
 	}

@@ -42,6 +42,8 @@ static const char jr_usage[] =
 "  --rate R               operations per second over all threads (default 100)\n"
 "  --op-timeout MS        client deadline per operation (default 2000)\n"
 "  --sessions             append: issue appends through exactly-once sessions\n"
+"  --fresh-clients        open a new connection (at the worker's own node) for\n"
+"                         every operation, like many short-lived clients\n"
 "  --stale-reads          register: read in STALE mode (not linearizable: a\n"
 "                         known-bad client, to see the checker catch it)\n"
 "  --raftd-flag FLAG      pass FLAG to every raftd (repeat for several)\n"
@@ -124,7 +126,7 @@ static void jr_defaults(struct jr_opts *o)
 
 enum {
 	O_NODES = 256, O_WORKLOAD, O_NEMESIS, O_TIME, O_INTERVAL, O_RECOVERY, O_CONC, O_TPK,
-	O_OPK, O_RATE, O_TIMEOUT, O_SESSIONS, O_STALE, O_DIR, O_RAFTD, O_FLAG, O_SEED, O_NS,
+	O_OPK, O_RATE, O_TIMEOUT, O_SESSIONS, O_STALE, O_FRESH, O_DIR, O_RAFTD, O_FLAG, O_SEED, O_NS,
 	O_NET, O_HELP
 };
 
@@ -142,6 +144,7 @@ static const struct option jr_longopts[] = {
 	{"op-timeout", required_argument, NULL, O_TIMEOUT},
 	{"sessions", no_argument, NULL, O_SESSIONS},
 	{"stale-reads", no_argument, NULL, O_STALE},
+	{"fresh-clients", no_argument, NULL, O_FRESH},
 	{"dir", required_argument, NULL, O_DIR},
 	{"raftd", required_argument, NULL, O_RAFTD},
 	{"raftd-flag", required_argument, NULL, O_FLAG},
@@ -201,6 +204,9 @@ static int jr_opt(int c, const char *arg, struct jr_opts *o)
 		return 0;
 	case O_STALE:
 		o->stale_reads = 1;
+		return 0;
+	case O_FRESH:
+		o->fresh_clients = 1;
 		return 0;
 	case O_DIR:
 		o->dir = arg;
@@ -263,6 +269,11 @@ int jr_opts_parse(int argc, char **argv, struct jr_opts *o)
 			o->workload);
 		return -1;
 	}
+	if (o->fresh_clients && (o->sessions || strcmp(o->workload, "lock") == 0)) {
+		fprintf(stderr, "jepsen-runner: --fresh-clients would abandon a session at every "
+			"operation: not with --sessions or the lock workload\n");
+		return -1;
+	}
 	if (o->threads_per_key > o->concurrency)
 		o->threads_per_key = o->concurrency;
 	return 0;
@@ -290,11 +301,11 @@ int jr_opts_write(const struct jr_opts *o, const char *path)
 	buf_printf(&b, "],\"snapshot_churn\":%s,\"time_limit\":%g,\"interval\":%g,"
 		   "\"recovery\":%g,\"concurrency\":%d,\"threads_per_key\":%d,"
 		   "\"ops_per_key\":%d,\"rate\":%g,\"op_timeout_ms\":%u,\"sessions\":%s,"
-		   "\"stale_reads\":%s,\"seed\":%llu",
+		   "\"stale_reads\":%s,\"fresh_clients\":%s,\"seed\":%llu",
 		   o->snapshot_churn ? "true" : "false", o->time_limit, o->interval, o->recovery,
 		   o->concurrency, o->threads_per_key, o->ops_per_key, o->rate, o->op_timeout_ms,
 		   o->sessions ? "true" : "false", o->stale_reads ? "true" : "false",
-		   (unsigned long long)o->seed);
+		   o->fresh_clients ? "true" : "false", (unsigned long long)o->seed);
 	jr_json_kv(&b, "raftd", o->raftd);
 	buf_printf(&b, ",\"raftd_flags\":[");
 	for (int k = 0; k < o->nflags; k++) {

@@ -68,6 +68,7 @@ struct jr_opts {
 	unsigned op_timeout_ms;
 	int sessions;               /* append: issue appends in exactly-once sessions */
 	int stale_reads;            /* register: read with RDC_STALE (known bad) */
+	int fresh_clients;          /* a new connection for every operation */
 	const char *dir;            /* run directory to write */
 	const char *raftd;          /* daemon binary */
 	const char *flags[JR_MAX_FLAGS]; /* extra daemon flags */
