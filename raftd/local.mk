@@ -12,7 +12,8 @@ raftd_raftd_SOURCES = \
 	raftd/cmd.c raftd/cmd.h \
 	raftd/cmd_write.c \
 	raftd/cmd_read.c \
-	raftd/status.c
+	raftd/status.c \
+	raftd/transport.c
 raftd_raftd_LDADD = snapshot/libsnap.la fsm/libfsm.la common/libcommon.la \
 	$(RAFT_LINK) $(UV_LIBS) $(LZ4_LIBS)
 

@@ -180,6 +180,7 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 		rd_error("cannot initialise the raft transport");
 		goto err_fsm;
 	}
+	rd_transport_nodelay(&n->transport);
 	rv = raft_uv_init(&n->io, loop, cfg->data_dir, &n->transport);
 	if (rv != 0) {
 		rd_error("cannot use data directory %s: %s", cfg->data_dir, n->io.errmsg);

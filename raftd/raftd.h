@@ -168,6 +168,10 @@ bool rd_node_is_leader(struct rd_node *n);
 /* The leader's client address, or NULL when no leader is known. */
 const char *rd_node_leader_client_addr(struct rd_node *n);
 
+/* transport.c: TCP_NODELAY on every raft peer connection (call after
+ * raft_uv_tcp_init, before raft_uv_init). */
+void rd_transport_nodelay(struct raft_uv_transport *t);
+
 /* The node's state machine (replaced when a snapshot is restored). */
 static inline fsm *rd_node_fsm(struct rd_node *n)
 {
