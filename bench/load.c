@@ -62,7 +62,6 @@ static bool done_sending(const struct load *l)
 	       (l->o->total && l->sent >= l->o->total);
 }
 
-/* Called when nothing is in flight and nothing more will be sent. */
 static void close_handles(struct load *l)
 {
 	for (unsigned i = 0; i < l->nhandles; i++)
@@ -72,6 +71,7 @@ static void close_handles(struct load *l)
 		}
 }
 
+/* Called when nothing is in flight and nothing more will be sent. */
 static void finish(struct load *l)
 {
 	close_handles(l);

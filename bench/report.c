@@ -26,6 +26,8 @@ const char *rb_status_name(int status)
 		[RDC_BADREQUEST] = "badrequest", [RDC_PROTOCOL] = "protocol",
 		[RDC_NOMEM] = "nomem", [RDC_CANCELED] = "canceled",
 		[RDC_INVALID] = "invalid",
+		[RDC_SESSION_EXPIRED] = "session_expired",
+		[RDC_FENCED] = "fenced",
 	};
 
 	if (status < 0 || (size_t)status >= sizeof names / sizeof names[0] ||
