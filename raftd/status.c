@@ -184,12 +184,24 @@ static void status_reply(struct status_op *op)
 	rd_req_done(req);
 }
 
-static void status_handle_closed(uv_handle_t *h)
+/* The op is freed once its reply is written and every handle it opened has
+ * finished closing. */
+static void status_op_release(struct status_op *op)
 {
-	struct status_op *op = h->data;
-
 	if (--op->open_handles == 0 && op->req == NULL)
 		free(op);
+}
+
+static void status_timer_closed(uv_handle_t *h)
+{
+	status_op_release(h->data);
+}
+
+static void status_peer_closed(uv_handle_t *h)
+{
+	struct status_peer *p = h->data;
+
+	status_op_release(p->op);
 }
 
 static void status_peer_finish(struct status_peer *p)
@@ -201,13 +213,13 @@ static void status_peer_finish(struct status_peer *p)
 	p->done = true;
 	if (p->open) {
 		p->open = false;
-		uv_close((uv_handle_t *)&p->tcp, status_handle_closed);
+		uv_close((uv_handle_t *)&p->tcp, status_peer_closed);
 	}
 	buf_free(&p->in);
 	if (--op->pending == 0 && op->req != NULL) {
 		if (op->timer_open) {
 			op->timer_open = false;
-			uv_close((uv_handle_t *)&op->timer, status_handle_closed);
+			uv_close((uv_handle_t *)&op->timer, status_timer_closed);
 		}
 		status_reply(op);
 	}
@@ -325,7 +337,7 @@ void rd_status_cluster(struct rd_req *req, bool envelope)
 	}
 	if (--op->pending == 0) {
 		op->timer_open = false;
-		uv_close((uv_handle_t *)&op->timer, status_handle_closed);
+		uv_close((uv_handle_t *)&op->timer, status_timer_closed);
 		status_reply(op);
 	}
 }

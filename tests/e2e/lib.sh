@@ -15,6 +15,13 @@ BASE=0
 e2e_cleanup() {
   local rc=$?
   [[ -f "$RAFTD_CLUSTER_DIR/cluster.env" ]] && "$CLUSTER" stop all >/dev/null 2>&1 || true
+  # In a sanitizer build, a daemon's memory error, undefined behaviour or
+  # leak (reported at its clean exit) fails the test.
+  if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/cluster*/n*/raftd.log 2>/dev/null; then
+    grep -h -A12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/cluster*/n*/raftd.log | head -60
+    echo "FAIL: a daemon reported a sanitizer error (above)"
+    rc=1
+  fi
   if ((rc != 0)); then
     for log in "$RAFTD_CLUSTER_DIR"/n*/raftd.log; do
       [[ -f "$log" ]] || continue
