@@ -86,6 +86,7 @@ bool codec_shape_ok(uint8_t op, uint8_t flags, uint64_t nargs)
 		return false;
 	switch (op) {
 	case FSM_OP_NOOP:
+	case FSM_OP_MEMBER_DEL:
 	case FSM_OP_SESSION_OPEN:
 	case FSM_OP_SESSION_KEEPALIVE:
 	case FSM_OP_SESSION_CLOSE:
@@ -100,6 +101,7 @@ bool codec_shape_ok(uint8_t op, uint8_t flags, uint64_t nargs)
 		return nargs == 3;
 	case FSM_OP_CAS_INDEX:
 	case FSM_OP_APPEND:
+	case FSM_OP_MEMBER_SET:
 		return nargs == 2;
 	case FSM_OP_INCRBY:
 	case FSM_OP_LOCK:
@@ -117,6 +119,8 @@ size_t codec_arg_max(uint8_t op, uint32_t i)
 	bool key;
 
 	switch (op) {
+	case FSM_OP_MEMBER_SET:
+		return FSM_MAX_ADDR;
 	case FSM_OP_DEL:
 	case FSM_OP_INCRBY:
 	case FSM_OP_LOCK: /* a lock name is bounded like a key */

@@ -53,6 +53,7 @@ void fsm_free(fsm *f)
 {
 	if (f == NULL)
 		return;
+	member_table_free(&f->members);
 	lock_table_free(&f->locks);
 	sess_table_free(&f->sessions);
 	map_free(f->m);
@@ -120,6 +121,8 @@ static void apply_cmd(fsm *f, uint64_t index, const struct codec_cmd *c,
 		return;
 	if ((c->flags & FSM_F_FENCE) && !fsm__fence_ok(f, c))
 		res->status = FSM_FENCED;
+	else if (c->op == FSM_OP_MEMBER_SET || c->op == FSM_OP_MEMBER_DEL)
+		fsm__apply_member_op(f, index, c, res);
 	else if (c->op >= FSM_OP_SESSION_OPEN) /* the session and lock ops */
 		fsm__apply_session_op(f, index, c, res);
 	else

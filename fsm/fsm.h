@@ -28,6 +28,7 @@ typedef struct fsm fsm;
 #define FSM_MAX_KEY (64u * 1024)
 #define FSM_MAX_VALUE (16u * 1024 * 1024)
 #define FSM_MAX_ARGS 65536u
+#define FSM_MAX_ADDR 255u /* a member's raft or client address */
 
 enum fsm_op {
 	FSM_OP_NOOP = 0,
@@ -52,6 +53,12 @@ enum fsm_op {
 	FSM_OP_UNLOCK = 12,   /* args: lock name; num = session id; result 1,
 				 or FSM_COND_FAILED (num 0) when that session
 				 does not hold it */
+	FSM_OP_MEMBER_SET = 13, /* args: raft address, client address; num =
+				   raft server id (>= 1); each address 1 ..
+				   FSM_MAX_ADDR bytes; inserts or replaces;
+				   result 1 */
+	FSM_OP_MEMBER_DEL = 14, /* no args; num = raft server id (>= 1);
+				   result 1 when it was known, else 0 */
 	FSM_OP__COUNT
 };
 
@@ -227,6 +234,27 @@ size_t fsm_scan(const fsm *f, const void *prefix, size_t plen,
  * fsm). Keys must come in strictly increasing order; returns -1 when they do
  * not or memory runs out. */
 int fsm_load_kv(fsm *f, const struct fsm_kv *kv);
+
+/* ---- the member table (FSM_OP_MEMBER_SET / MEMBER_DEL) ---------------------
+ * Each known raft server's addresses, so every replica can tell clients
+ * where any member (one added after bootstrap included) listens. */
+struct fsm_member {
+	uint64_t id;
+	const char *raft_addr;   /* NUL-terminated; valid until f changes */
+	size_t raft_len;
+	const char *client_addr; /* NUL-terminated; valid until f changes */
+	size_t client_len;
+};
+
+/* 1 and *out filled when id is in the table, else 0. */
+int fsm_member_get(const fsm *f, uint64_t id, struct fsm_member *out);
+uint64_t fsm_member_count(const fsm *f);
+/* Visit members by increasing id; the callback returns non-zero to stop.
+ * f must not change during the walk. */
+typedef int (*fsm_member_cb)(void *arg, const struct fsm_member *m);
+void fsm_members_visit(const fsm *f, fsm_member_cb cb, void *arg);
+/* Is len a valid address length (1 .. FSM_MAX_ADDR)? */
+int fsm_member_addr_ok(size_t len);
 void fsm_set_applied_index(fsm *f, uint64_t index);
 
 #endif

@@ -4,7 +4,8 @@
  * fsm.c runs a batch: it moves cluster time, expires overdue sessions and
  * sends each command through the exactly-once gate and the fence to its op.
  * apply_kv.c holds the key-value ops, apply_session.c the session and lock
- * ops, the gate and the fence; state.c what snapshots read and load.
+ * ops, the gate and the fence; apply_member.c the member table's ops;
+ * state.c what snapshots read and load.
  */
 #ifndef RD_FSM_IMPL_H
 #define RD_FSM_IMPL_H
@@ -16,6 +17,7 @@
 #include "fsm/fsm.h"
 #include "fsm/lock.h"
 #include "fsm/map.h"
+#include "fsm/member.h"
 #include "fsm/session.h"
 
 struct fsm {
@@ -24,6 +26,7 @@ struct fsm {
 	uint64_t cluster_time; /* largest time_ms applied */
 	struct sess_table sessions;
 	struct lock_table locks;
+	struct member_table members;
 };
 
 /* Out of memory while applying: log and abort (see fsm.c). */
@@ -37,6 +40,10 @@ void fsm__apply_kv(fsm *f, uint64_t index, const struct codec_cmd *c,
 /* The session and lock ops (SESSION_OPEN .. UNLOCK). */
 void fsm__apply_session_op(fsm *f, uint64_t index, const struct codec_cmd *c,
 			   struct fsm_result *res);
+
+/* The member ops (MEMBER_SET, MEMBER_DEL). */
+void fsm__apply_member_op(fsm *f, uint64_t index, const struct codec_cmd *c,
+			  struct fsm_result *res);
 
 /* Cluster time becomes max(itself, time_ms); then every session past its
  * deadline expires, releasing its locks. */

@@ -5,9 +5,11 @@ fsm_libfsm_la_SOURCES = \
 	fsm/fsm.c fsm/fsm.h fsm/fsm_impl.h \
 	fsm/apply_kv.c \
 	fsm/apply_session.c \
+	fsm/apply_member.c \
 	fsm/codec.c fsm/codec.h \
 	fsm/lock.c fsm/lock.h \
 	fsm/map.c fsm/map.h \
+	fsm/member.c fsm/member.h \
 	fsm/session.c fsm/session.h \
 	fsm/state.c fsm/state.h
 fsm_libfsm_la_CFLAGS = $(AM_CFLAGS)

@@ -110,3 +110,18 @@ int fsm_load_lock(fsm *f, const struct fsm_lock_rec *r)
 
 	return lock_load(&f->locks, r->name, r->len, &st);
 }
+
+uint64_t fsm_member_addr_bytes(const fsm *f)
+{
+	return f->members.addr_bytes;
+}
+
+int fsm_load_member(fsm *f, const struct fsm_member *m)
+{
+	struct member_table *t = &f->members;
+
+	if (t->n > 0 && m->id <= t->v[t->n - 1].id)
+		return -1;
+	return member_set(t, m->id, m->raft_addr, m->raft_len, m->client_addr,
+			  m->client_len);
+}

@@ -85,4 +85,11 @@ void fsm_load_scalars(fsm *f, uint64_t cluster_time, uint64_t next_session_id);
 int fsm_load_session(fsm *f, const struct fsm_session_rec *s);
 int fsm_load_lock(fsm *f, const struct fsm_lock_rec *l);
 
+/* The member table's address bytes (both addresses over all members), and
+ * loading one member (copied) after every id loaded so far: -1 when its id
+ * is not above the last one or memory runs out. Address rules (id >= 1,
+ * lengths per fsm_member_addr_ok) are the decoder's to check. */
+uint64_t fsm_member_addr_bytes(const fsm *f);
+int fsm_load_member(fsm *f, const struct fsm_member *m);
+
 #endif

@@ -32,7 +32,8 @@ if ENABLE_FUZZ
 noinst_PROGRAMS += fuzz/fuzz_fsm_apply fuzz/fuzz_snap_decode
 
 FUZZ_FSM_SOURCES = fsm/fsm.c fsm/apply_kv.c fsm/apply_session.c \
-	fsm/codec.c fsm/lock.c fsm/map.c fsm/session.c fsm/state.c \
+	fsm/apply_member.c \
+	fsm/codec.c fsm/lock.c fsm/map.c fsm/member.c fsm/session.c fsm/state.c \
 	snapshot/snap.c snapshot/crc32c.c common/buf.c common/log.c
 
 fuzz_fuzz_fsm_apply_SOURCES = fuzz/fuzz_fsm_apply.c $(FUZZ_FSM_SOURCES)

@@ -36,8 +36,11 @@
 #define SNAP_RESULT_LEN 32
 #define SNAP_LOCKS_HDR_LEN 16
 #define SNAP_LOCK_LEN 24
+#define SNAP_MEMBERS_HDR_LEN 16
+#define SNAP_MEMBER_LEN 16
 #define SNAP_CRC_LEN 4
 #define SNAP_V2_SECTIONS 4
+#define SNAP_V3_SECTIONS 5
 
 static const unsigned char snap_magic[8] = {0x9b, 'R', 'D', 'S',
 					    'N',  'A', 'P', '\n'};
@@ -145,8 +148,23 @@ static int enc_lock(void *arg, const struct fsm_lock_rec *l)
 	return 0;
 }
 
-/* The four section bodies' lengths, in order. */
-static void body_lengths(const fsm *f, uint64_t len[SNAP_V2_SECTIONS])
+static int enc_member(void *arg, const struct fsm_member *m)
+{
+	struct enc *e = arg;
+
+	put_u64(e->p, m->id);
+	put_u32(e->p + 8, (uint32_t)m->raft_len);
+	put_u32(e->p + 12, (uint32_t)m->client_len);
+	e->p += SNAP_MEMBER_LEN;
+	memcpy(e->p, m->raft_addr, m->raft_len);
+	e->p += m->raft_len;
+	memcpy(e->p, m->client_addr, m->client_len);
+	e->p += m->client_len;
+	return 0;
+}
+
+/* The five section bodies' lengths, in order. */
+static void body_lengths(const fsm *f, uint64_t len[SNAP_V3_SECTIONS])
 {
 	len[0] = SNAP_KV_HDR_LEN + fsm_count(f) * SNAP_ENTRY_HDR_LEN +
 		 fsm_data_bytes(f);
@@ -155,17 +173,19 @@ static void body_lengths(const fsm *f, uint64_t len[SNAP_V2_SECTIONS])
 		 fsm_stored_results(f) * SNAP_RESULT_LEN;
 	len[3] = SNAP_LOCKS_HDR_LEN + fsm_lock_count(f) * SNAP_LOCK_LEN +
 		 fsm_lock_name_bytes(f);
+	len[4] = SNAP_MEMBERS_HDR_LEN + fsm_member_count(f) * SNAP_MEMBER_LEN +
+		 fsm_member_addr_bytes(f);
 }
 
 int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out)
 {
-	uint64_t body[SNAP_V2_SECTIONS], total = SNAP_HDR_LEN + SNAP_CRC_LEN;
+	uint64_t body[SNAP_V3_SECTIONS], total = SNAP_HDR_LEN + SNAP_CRC_LEN;
 	unsigned char *p;
 	struct enc e;
 	int i;
 
 	body_lengths(f, body);
-	for (i = 0; i < SNAP_V2_SECTIONS; i++)
+	for (i = 0; i < SNAP_V3_SECTIONS; i++)
 		total += SNAP_SECTION_HDR_LEN + body[i];
 	buf_reset(out);
 	if (total > SIZE_MAX || buf_reserve(out, (size_t)total) != 0)
@@ -173,7 +193,7 @@ int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out)
 	p = (unsigned char *)out->data;
 	memcpy(p, snap_magic, sizeof(snap_magic));
 	put_u32(p + 8, SNAP_VERSION);
-	put_u32(p + 12, SNAP_V2_SECTIONS);
+	put_u32(p + 12, SNAP_V3_SECTIONS);
 	put_u64(p + 16, term);
 	put_u64(p + 24, index);
 	p = enc_section(p + SNAP_HDR_LEN, SNAP_TAG_KV, body[0]);
@@ -197,6 +217,12 @@ int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out)
 	put_u64(p + 8, fsm_lock_name_bytes(f));
 	e.p = p + SNAP_LOCKS_HDR_LEN;
 	fsm_locks_visit(f, enc_lock, &e);
+
+	p = enc_section(e.p, SNAP_TAG_MEMBERS, body[4]);
+	put_u64(p, fsm_member_count(f));
+	put_u64(p + 8, fsm_member_addr_bytes(f));
+	e.p = p + SNAP_MEMBERS_HDR_LEN;
+	fsm_members_visit(f, enc_member, &e);
 
 	out->len = (size_t)(total - SNAP_CRC_LEN);
 	put_u32(e.p, crc32c(0, out->data, out->len));
@@ -478,6 +504,55 @@ static bool dec_locks(struct dec *d, struct snap_info *info)
 	return true;
 }
 
+/* One member: id above the previous one, both addresses of a valid
+ * length. */
+static bool dec_member(struct dec *d, uint64_t prev_id, struct fsm_member *m)
+{
+	const unsigned char *h = take(d, SNAP_MEMBER_LEN);
+
+	if (h == NULL)
+		return dec_fail(d, "snapshot member is truncated");
+	m->id = get_u64(h);
+	m->raft_len = get_u32(h + 8);
+	m->client_len = get_u32(h + 12);
+	if (m->id == 0 || m->id <= prev_id)
+		return dec_fail(d, "snapshot member ids are zero or not "
+				   "increasing");
+	if (!fsm_member_addr_ok(m->raft_len) ||
+	    !fsm_member_addr_ok(m->client_len))
+		return dec_fail(d, "snapshot member address length is out of "
+				   "range");
+	m->raft_addr = (const char *)take(d, m->raft_len);
+	m->client_addr = (const char *)take(d, m->client_len);
+	if (m->raft_addr == NULL || m->client_addr == NULL)
+		return dec_fail(d, "snapshot member is truncated");
+	if (fsm_load_member(d->f, m) != 0)
+		return dec_fail(d, "out of memory loading snapshot");
+	return true;
+}
+
+static bool dec_members(struct dec *d, struct snap_info *info)
+{
+	const unsigned char *h = take(d, SNAP_MEMBERS_HDR_LEN);
+	struct fsm_member m = {0};
+	uint64_t count, bytes, sum = 0, i;
+
+	if (h == NULL)
+		return dec_fail(d, "snapshot members section is truncated");
+	count = get_u64(h);
+	bytes = get_u64(h + 8);
+	for (i = 0; i < count; i++) {
+		if (!dec_member(d, m.id, &m))
+			return false;
+		sum += m.raft_len + m.client_len;
+	}
+	if (sum != bytes)
+		return dec_fail(d, "snapshot member address size does not "
+				   "match its members");
+	info->members = count;
+	return true;
+}
+
 static bool dec_body(struct dec *d, uint32_t tag, struct snap_info *info)
 {
 	switch (tag) {
@@ -487,6 +562,8 @@ static bool dec_body(struct dec *d, uint32_t tag, struct snap_info *info)
 		return dec_fsm(d);
 	case SNAP_TAG_SESSIONS:
 		return dec_sessions(d, info);
+	case SNAP_TAG_MEMBERS:
+		return dec_members(d, info);
 	default:
 		return dec_locks(d, info);
 	}
@@ -498,14 +575,19 @@ static const char misplaced[] = "snapshot sections are repeated, out of "
 
 /* The sections each version holds, in their order. */
 static const uint32_t v1_tags[] = {SNAP_TAG_KV};
-static const uint32_t v2_tags[SNAP_V2_SECTIONS] = {
-	SNAP_TAG_KV, SNAP_TAG_FSM, SNAP_TAG_SESSIONS, SNAP_TAG_LOCKS};
+static const uint32_t v3_tags[SNAP_V3_SECTIONS] = {
+	SNAP_TAG_KV, SNAP_TAG_FSM, SNAP_TAG_SESSIONS, SNAP_TAG_LOCKS,
+	SNAP_TAG_MEMBERS};
 
 static bool dec_sections(struct dec *d, uint32_t nsections,
 			 struct snap_info *info)
 {
-	const uint32_t *want = d->version == 1 ? v1_tags : v2_tags;
-	uint32_t nwant = d->version == 1 ? 1 : SNAP_V2_SECTIONS, i;
+	/* version 2 holds version 3's sections but the last */
+	const uint32_t *want = d->version == 1 ? v1_tags : v3_tags;
+	uint32_t nwant = d->version == 1   ? 1
+			 : d->version == 2 ? SNAP_V2_SECTIONS
+					   : SNAP_V3_SECTIONS,
+		 i;
 
 	for (i = 0; i < nsections; i++) {
 		uint32_t tag;
@@ -522,7 +604,7 @@ static bool dec_sections(struct dec *d, uint32_t nsections,
 		d->left -= SNAP_SECTION_HDR_LEN;
 		if (blen > d->left)
 			return dec_fail(d, "snapshot section is truncated");
-		if (tag == 0 || tag > SNAP_TAG_LOCKS)
+		if (tag == 0 || tag > SNAP_TAG_MEMBERS)
 			return dec_fail(d, "snapshot has a section this raftd does "
 					   "not know (written by a newer "
 					   "version?)");
@@ -554,6 +636,7 @@ static void info_clear_state(struct snap_info *info)
 	info->data_bytes = 0;
 	info->sessions = 0;
 	info->locks = 0;
+	info->members = 0;
 }
 
 int snap_decode(const void *p, size_t len, fsm **out, struct snap_info *info,

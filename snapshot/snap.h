@@ -16,9 +16,10 @@
  *   trailer
  *        crc32c    u32 over every byte before it
  *
- * Version 2 holds exactly four sections, in this order; version 1 held the
- * key-value section alone (it still decodes: no sessions, no locks, cluster
- * time 0, next session id 1).
+ * Version 3 holds exactly five sections, in this order; version 2 held the
+ * first four (it still decodes: no members), version 1 the key-value
+ * section alone (it still decodes: no sessions, no locks, no members,
+ * cluster time 0, next session id 1).
  *
  *   the key-value section (SNAP_TAG_KV), in strictly increasing key order:
  *     0  count       u64: keys
@@ -45,6 +46,12 @@
  *    16  count times: name_len u32, zero u32, holder u64 (0: free),
  *        newest u64 (the newest token issued), name bytes
  *
+ *   the members (SNAP_TAG_MEMBERS, version 3), by strictly increasing id:
+ *     0  count       u64: members
+ *     8  addr_bytes  u64: sum of both address lengths over all of them
+ *    16  count times: id u64 (>= 1), raft_len u32, client_len u32 (each
+ *        1 .. FSM_MAX_ADDR), raft address bytes, client address bytes
+ *
  * Every field is checked against the rules in fsm/state.h before the state
  * is built, and every reserved byte must be zero: a state has exactly one
  * encoding. A section this version does not know is refused rather than
@@ -59,13 +66,14 @@
 #include "common/buf.h"
 #include "fsm/fsm.h"
 
-#define SNAP_VERSION 2
+#define SNAP_VERSION 3
 
 enum snap_tag {
 	SNAP_TAG_KV = 1,
 	SNAP_TAG_FSM = 2,
 	SNAP_TAG_SESSIONS = 3,
-	SNAP_TAG_LOCKS = 4
+	SNAP_TAG_LOCKS = 4,
+	SNAP_TAG_MEMBERS = 5
 };
 
 struct snap_info {
@@ -76,6 +84,7 @@ struct snap_info {
 	uint64_t data_bytes;
 	uint64_t sessions;
 	uint64_t locks;
+	uint64_t members;
 };
 
 /* Encode all of f, tagged with term and index, into out (reset first; the
@@ -84,14 +93,14 @@ struct snap_info {
  * change meanwhile. */
 int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out);
 
-/* Decode the snapshot p[0..len) (version 1 or 2) into a new fsm whose
+/* Decode the snapshot p[0..len) (version 1, 2 or 3) into a new fsm whose
  * applied index is the snapshot's index. Everything (checksum, version,
  * every length and field, key, id and name order) is checked before *out
  * is set; no live fsm is touched. Returns 0 and sets
  * *out (the caller frees it with fsm_free); or -1, setting *err to a static
  * message saying what is wrong. info (may be NULL) receives what the header
  * says as far as it could be read, zeroes for the rest (keys, data_bytes,
- * sessions, locks are zero on error). */
+ * sessions, locks, members are zero on error). */
 int snap_decode(const void *p, size_t len, fsm **out, struct snap_info *info,
 		const char **err);
 

@@ -1,6 +1,7 @@
 # tests/unit/fsm.mk: unit tests for fsm/ (map, batch codec, apply semantics,
-# sessions and exactly-once, locks and fencing) and snapshot/ (crc32c,
-# snapshot format, sessions and locks in snapshots).
+# sessions and exactly-once, locks and fencing, the member table) and
+# snapshot/ (crc32c, snapshot format, sessions, locks and members in
+# snapshots).
 if HAVE_CMOCKA
 FSM_UNIT_TESTS = \
 	tests/unit/test_fsm_map \
@@ -8,6 +9,7 @@ FSM_UNIT_TESTS = \
 	tests/unit/test_fsm_apply \
 	tests/unit/test_fsm_session \
 	tests/unit/test_fsm_lock \
+	tests/unit/test_fsm_member \
 	tests/unit/test_snap_crc32c \
 	tests/unit/test_snap \
 	tests/unit/test_snap_session
@@ -41,6 +43,11 @@ tests_unit_test_fsm_lock_SOURCES = tests/unit/test_fsm_lock.c \
 	tests/unit/test_fsm_util.h
 tests_unit_test_fsm_lock_CFLAGS = $(FSM_UNIT_CFLAGS)
 tests_unit_test_fsm_lock_LDADD = $(FSM_UNIT_LDADD)
+
+tests_unit_test_fsm_member_SOURCES = tests/unit/test_fsm_member.c \
+	tests/unit/test_fsm_util.h tests/unit/test_snap_util.h
+tests_unit_test_fsm_member_CFLAGS = $(FSM_UNIT_CFLAGS)
+tests_unit_test_fsm_member_LDADD = $(SNAP_UNIT_LDADD)
 
 tests_unit_test_snap_crc32c_SOURCES = tests/unit/test_snap_crc32c.c
 tests_unit_test_snap_crc32c_CFLAGS = $(FSM_UNIT_CFLAGS)

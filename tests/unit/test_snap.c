@@ -148,9 +148,10 @@ static void test_layout_matches_spec(void **state)
 	buf_init(&enc);
 	buf_init(&hand);
 	assert_int_equal(snap_encode(f, 5, 2, &enc), 0);
-	w_header(&hand, SNAP_VERSION, 4, 5, 2);
+	w_header(&hand, SNAP_VERSION, 5, 5, 2);
 	w_kv(&hand, 2, kvs, 2);
 	w_no_sessions_locks(&hand);
+	w_no_members(&hand);
 	w_seal(&hand);
 	assert_int_equal(enc.len, hand.len);
 	assert_memory_equal(enc.data, hand.data, enc.len);
@@ -285,9 +286,10 @@ static void test_versions(void **state)
 
 	/* The same snapshot as the current version is fine: the refusals
 	 * above were for the version alone. */
-	w_header(&b, SNAP_VERSION, 4, 4, 8);
+	w_header(&b, SNAP_VERSION, 5, 4, 8);
 	w_kv(&b, 1, kvs, 1);
 	w_no_sessions_locks(&b);
+	w_no_members(&b);
 	w_seal(&b);
 	assert_int_equal(snap_decode(b.data, b.len, &g, &info, &err), 0);
 	assert_int_equal(fsm_count(g), 1);

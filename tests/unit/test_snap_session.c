@@ -247,7 +247,7 @@ static void w_hand(struct buf *b, const struct hand *h)
 		locks_len += 24 + strlen(h->l[i].name);
 		names += len;
 	}
-	w_header(b, 2, 4, 1, h->index);
+	w_header(b, 3, 5, 1, h->index);
 	w_kv(b, 0, NULL, 0);
 	w_fsm(b, h->cluster_time, h->next_id);
 	w_section(b, SNAP_TAG_SESSIONS, sess_len);
@@ -284,6 +284,7 @@ static void w_hand(struct buf *b, const struct hand *h)
 		w_u64(b, l->newest);
 		w_bytes(b, l->name, strlen(l->name));
 	}
+	w_no_members(b);
 	w_seal(b);
 }
 

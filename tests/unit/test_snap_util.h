@@ -121,6 +121,14 @@ static inline void w_no_sessions_locks(struct buf *b)
 	w_u64(b, 0);
 }
 
+/* The version 3 section after the version 2 ones: no members. */
+static inline void w_no_members(struct buf *b)
+{
+	w_section(b, SNAP_TAG_MEMBERS, 16);
+	w_u64(b, 0);
+	w_u64(b, 0);
+}
+
 /* Decode b; expect failure with a message containing `want`. */
 static inline void assert_refused(const struct buf *b, const char *want)
 {
