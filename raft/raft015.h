@@ -72,6 +72,15 @@ int rfix_orig_membershipCanChangeConfiguration(struct raft *r);
  * weak; raft/fix_commit_current_term.c provides the one that is linked. */
 void replicationQuorum(struct raft *r, raft_index index);
 
+/* --- src/byte.h (0.15.0) ----------------------------------------------- */
+
+/* CRC-32 of size bytes at buf, continuing from state init (polynomial
+ * 0x04C11DB7, MSB-first, no inversion).  raft/fix_crc32_speed.c takes this
+ * name (a faster, bit-identical version); the archive's definition becomes
+ * rfix_orig_byteCrc32, which the tests compare against. */
+unsigned byteCrc32(const void *buf, size_t size, unsigned init);
+unsigned rfix_orig_byteCrc32(const void *buf, size_t size, unsigned init);
+
 /* --- include/raft.h (0.15.0) ------------------------------------------- */
 
 /* raft/fix_apply_length.c takes the name raft_apply (declared in raft.h);

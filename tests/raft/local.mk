@@ -83,6 +83,23 @@ tests_raft_test_change_after_commit_unpatched_SOURCES = \
 tests_raft_test_change_after_commit_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
 tests_raft_test_change_after_commit_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
 
+# raft/fix_crc32_speed.c is a performance replacement, not a fix: its test
+# compares it with the archive's renamed original, so it links the patched
+# raft only and has no -unpatched twin.  bench_crc32 prints speeds and is
+# not a test: `make bench-crc32`.
+check_PROGRAMS += tests/raft/test_crc32 tests/raft/bench_crc32
+TESTS += tests/raft/test_crc32
+tests_raft_test_crc32_SOURCES = tests/raft/test_crc32.c
+tests_raft_test_crc32_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_crc32_LDADD = $(RAFT_LINK) $(CMOCKA_LIBS)
+tests_raft_bench_crc32_SOURCES = tests/raft/bench_crc32.c
+tests_raft_bench_crc32_CFLAGS = $(AM_CFLAGS)
+tests_raft_bench_crc32_LDADD = $(RAFT_LINK)
+
+bench-crc32: tests/raft/bench_crc32
+	@./tests/raft/bench_crc32
+.PHONY: bench-crc32
+
 # Every test must fail without the fixes; the script says which fail and
 # how, and itself fails if one of them passes.
 check-raft-unpatched: $(RAFT_FIX_TESTS_UNPATCHED)
