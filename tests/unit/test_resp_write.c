@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -99,6 +100,78 @@ static void write_int(void **state)
 		      ":-9223372036854775808\r\n");
 }
 
+/* INT64_MIN (whose magnitude does not fit in int64_t), zero, negatives and
+ * every power-of-ten boundary, where a hand-written itoa can drop or add a
+ * digit. */
+static void write_int_edges(void **state)
+{
+	struct buf *b = *state;
+
+	assert_int_equal(resp_w_int(b, INT64_MIN), 0);
+	assert_int_equal(resp_w_int(b, INT64_MIN + 1), 0);
+	assert_int_equal(resp_w_int(b, -1), 0);
+	assert_int_equal(resp_w_int(b, 0), 0);
+	assert_int_equal(resp_w_int(b, 9), 0);
+	assert_int_equal(resp_w_int(b, 10), 0);
+	assert_int_equal(resp_w_int(b, -10), 0);
+	assert_int_equal(resp_w_int(b, 999999999999999999LL), 0);
+	assert_int_equal(resp_w_int(b, 1000000000000000000LL), 0);
+	assert_int_equal(resp_w_int(b, INT64_MAX), 0);
+	assert_str(b, ":-9223372036854775808\r\n:-9223372036854775807\r\n"
+		      ":-1\r\n:0\r\n:9\r\n:10\r\n:-10\r\n"
+		      ":999999999999999999\r\n:1000000000000000000\r\n"
+		      ":9223372036854775807\r\n");
+}
+
+/* Around every power of ten, positive and negative, each writer gives
+ * what printf would. */
+static void write_numbers_match_printf(void **state)
+{
+	struct buf *b = *state;
+	char want[96];
+
+	for (long long p = 1;; p *= 10) {
+		for (long long d = -1; d <= 1; d++) {
+			long long v = p + d;
+			int n;
+
+			buf_reset(b);
+			assert_int_equal(resp_w_int(b, v), 0);
+			assert_int_equal(resp_w_int(b, -v), 0);
+			assert_int_equal(resp_w_array(b, v), 0);
+			n = snprintf(want, sizeof want, ":%lld\r\n:%lld\r\n*%lld\r\n",
+				     v, -v, v);
+			assert_bytes(b, want, (size_t)n);
+		}
+		if (p > INT64_MAX / 10)
+			break;
+	}
+}
+
+/* Bulk and array headers at lengths where the digit count changes. */
+static void write_headers_digit_boundaries(void **state)
+{
+	struct buf *b = *state;
+	static char payload[1001];
+	static const size_t lens[] = {9, 10, 99, 100, 999, 1000};
+	char want[32];
+
+	memset(payload, 'p', sizeof payload);
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		int n = snprintf(want, sizeof want, "$%zu\r\n", lens[i]);
+
+		buf_reset(b);
+		assert_int_equal(resp_w_bulk(b, payload, lens[i]), 0);
+		assert_int_equal(b->len, (size_t)n + lens[i] + 2);
+		assert_memory_equal(b->data, want, (size_t)n);
+		assert_memory_equal(b->data + b->len - 2, "\r\n", 2);
+	}
+	buf_reset(b);
+	assert_int_equal(resp_w_array(b, 1000000007), 0);
+	assert_int_equal(resp_w_bulk_u64(b, 10), 0);
+	assert_str(b, "*1000000007\r\n$2\r\n10\r\n");
+}
+
 static void write_bulk(void **state)
 {
 	struct buf *b = *state;
@@ -165,6 +238,9 @@ int main(void)
 		T(write_error_strips_crlf),
 		T(write_error_long),
 		T(write_int),
+		T(write_int_edges),
+		T(write_numbers_match_printf),
+		T(write_headers_digit_boundaries),
 		T(write_bulk),
 		T(write_bulk_large),
 		T(write_bulk_u64),
