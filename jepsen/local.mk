@@ -28,7 +28,8 @@ jepsen_jepsen_check_LDADD = jepsen/libjcheck.la
 jepsen_jepsen_runner_SOURCES = \
 	jepsen/runner/runner.h jepsen/runner/main.c jepsen/runner/opts.c \
 	jepsen/runner/hist.c jepsen/runner/resp.c jepsen/runner/node.c \
-	jepsen/runner/net.c jepsen/runner/nemesis.c jepsen/runner/worker.c \
+	jepsen/runner/net.c jepsen/runner/grudge.c jepsen/runner/nemesis.c \
+	jepsen/runner/worker.c \
 	jepsen/runner/keys.c jepsen/runner/replicas.c \
 	jepsen/runner/lists.c \
 	jepsen/runner/wl_register.c jepsen/runner/wl_set.c jepsen/runner/wl_append.c \
@@ -37,7 +38,8 @@ jepsen_jepsen_runner_CFLAGS = $(AM_CFLAGS)
 jepsen_jepsen_runner_LDADD = client/librdcore.la jepsen/libjcheck.la $(UV_LIBS) -lpthread
 
 if HAVE_CMOCKA
-JEPSEN_UNIT = jepsen/tests/test_linear jepsen/tests/test_collections jepsen/tests/test_history
+JEPSEN_UNIT = jepsen/tests/test_linear jepsen/tests/test_collections \
+	jepsen/tests/test_history jepsen/tests/test_grudge
 check_PROGRAMS += $(JEPSEN_UNIT)
 TESTS += $(JEPSEN_UNIT)
 jepsen_tests_test_linear_SOURCES = jepsen/tests/test_linear.c
@@ -49,6 +51,9 @@ jepsen_tests_test_collections_LDADD = jepsen/libjcheck.la $(CMOCKA_LIBS)
 jepsen_tests_test_history_SOURCES = jepsen/tests/test_history.c
 jepsen_tests_test_history_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 jepsen_tests_test_history_LDADD = jepsen/libjcheck.la $(CMOCKA_LIBS)
+jepsen_tests_test_grudge_SOURCES = jepsen/tests/test_grudge.c jepsen/runner/grudge.c
+jepsen_tests_test_grudge_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+jepsen_tests_test_grudge_LDADD = $(CMOCKA_LIBS)
 endif
 
 # Whole runs in network namespaces (root only; they SKIP otherwise).

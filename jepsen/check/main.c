@@ -2,6 +2,10 @@
  *
  *   jepsen-check [--workload W] [--check-time S] [--check-memory MB] DIR
  *
+ * --check-time bounds all searches together (default 300 s), --check-memory
+ * each search's memo table (default 1024 MiB); past either a key is
+ * "unknown".
+ *
  * DIR is a run directory as jepsen-runner leaves it (history.jsonl, and
  * test.json, details.jsonl and replicas.json when present). Writes
  * DIR/results.json, DIR/plots/ (data and plot.gp) and DIR/timeline.html,
@@ -110,7 +114,7 @@ static int jc_parse_args(int argc, char **argv, struct jc_opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->check_time = 300;
-	o->check_memory = (size_t)2048 << 20;
+	o->check_memory = (size_t)1024 << 20;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':

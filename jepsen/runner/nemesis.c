@@ -127,32 +127,6 @@ static void jr_describe_sides(struct jr_fault *f, const int *ids, int n, int cut
 	}
 }
 
-/* Nodes in ids[a..b) and ids[c..d) drop each other. */
-static void jr_cut(unsigned *drop, const int *ids, int a, int b, int c, int d)
-{
-	for (int x = a; x < b; x++)
-		for (int y = c; y < d; y++) {
-			drop[ids[x]] |= 1u << ids[y];
-			drop[ids[y]] |= 1u << ids[x];
-		}
-}
-
-/* Majorities ring: on a random ring, each node hears the d nodes on either
- * side of it, 2d + 1 > n / 2 of them with itself, so every node sees a
- * majority and no two see the same one. */
-static void jr_ring(unsigned *drop, const int *ids, int n)
-{
-	int d = (n / 2 + 1) / 2;
-
-	for (int x = 0; x < n; x++)
-		for (int y = 0; y < n; y++) {
-			int fwd = (y - x + n) % n, dist = fwd < n - fwd ? fwd : n - fwd;
-
-			if (dist > d)
-				drop[ids[x]] |= 1u << ids[y];
-		}
-}
-
 static int jr_partition(struct jr_run *r, struct jr_fault *f)
 {
 	unsigned drop[JR_MAX_NODES + 1] = {0};
@@ -161,7 +135,7 @@ static int jr_partition(struct jr_run *r, struct jr_fault *f)
 	jr_shuffle(ids, n);
 	switch (f->kind) {
 	case JR_PART_HALVES:
-		jr_cut(drop, ids, 0, n / 2, n / 2, n);
+		jr_plan_halves(ids, n, drop);
 		jr_describe_sides(f, ids, n, n / 2, -1);
 		break;
 	case JR_PART_LEADER:
@@ -173,18 +147,17 @@ static int jr_partition(struct jr_run *r, struct jr_fault *f)
 				ids[k] = ids[0];
 				ids[0] = lead;
 			}
-		jr_cut(drop, ids, 0, 1, 1, n);
+		jr_plan_isolate(ids, n, drop);
 		jr_describe_sides(f, ids, n, 1, -1);
 		break;
 	case JR_PART_BRIDGE:
-		/* ids[h] hears both sides; the sides do not hear each other */
-		jr_cut(drop, ids, 0, (n - 1) / 2, (n - 1) / 2 + 1, n);
+		jr_plan_bridge(ids, n, drop);
 		jr_describe_sides(f, ids, n, (n - 1) / 2, (n - 1) / 2 + 1);
 		snprintf(f->what + strlen(f->what), sizeof f->what - strlen(f->what),
 			 " (n%d bridges)", ids[(n - 1) / 2]);
 		break;
 	default: /* ring */
-		jr_ring(drop, ids, n);
+		jr_plan_ring(ids, n, drop);
 		snprintf(f->what, sizeof f->what, "ring");
 		for (int k = 0; k < n; k++)
 			snprintf(f->what + strlen(f->what), sizeof f->what - strlen(f->what),

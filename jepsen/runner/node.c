@@ -41,12 +41,15 @@ int jr_cluster_init(struct jr_cluster *c, const struct jr_opts *o, struct jr_his
 	return 0;
 }
 
-int jr_ns_enter(const struct jr_opts *o, int id)
+void jr_ns_path(const struct jr_opts *o, int id, char *out, size_t len)
 {
-	char path[128];
+	snprintf(out, len, "/run/netns/%s-n%d", o->ns_prefix, id);
+}
+
+int jr_ns_enter(const char *path)
+{
 	int fd, rv;
 
-	snprintf(path, sizeof path, "/run/netns/%s-n%d", o->ns_prefix, id);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -97,59 +100,80 @@ static char **jr_node_argv(const struct jr_cluster *c, const struct jr_node *n)
 	for (int j = 0; j < o->nflags; j++)
 		argv[k++] = strdup(o->flags[j]);
 	for (size_t j = 0; j < k; j++)
-		if (argv[j] == NULL)
-			return NULL; /* out of memory in a short-lived child: exec fails */
+		if (argv[j] == NULL) {
+			for (size_t i = 0; i < k; i++)
+				free(argv[i]);
+			free(argv);
+			return NULL;
+		}
 	return argv;
 }
 
-/* In the child: become the node. Never returns. */
-static void jr_node_exec(const struct jr_cluster *c, const struct jr_node *n)
-{
-	char log[JR_PATH + 16];
+/* What the child needs, all prepared before fork: between fork and exec a
+ * child of a threaded process may only make async-signal-safe calls. */
+struct jr_spawn {
 	char **argv;
+	char log[JR_PATH + 16];
+	char ns[128];
+};
+
+static void jr_spawn_free(struct jr_spawn *sp)
+{
+	for (size_t k = 0; sp->argv != NULL && sp->argv[k] != NULL; k++)
+		free(sp->argv[k]);
+	free(sp->argv);
+}
+
+/* In the child: become the node. Never returns. */
+static void jr_node_exec(const struct jr_spawn *sp)
+{
+	static const char nons[] = "jepsen-runner: cannot enter the node's network namespace\n";
+	static const char noexec[] = "jepsen-runner: cannot execute raftd\n";
 	int fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setsid();
 	signal(SIGPIPE, SIG_DFL);
-	snprintf(log, sizeof log, "%s/raftd.log", n->dir);
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	fd = open(sp->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);
-		close(fd);
 	}
-	fd = open("/dev/null", O_RDONLY);
-	if (fd >= 0) {
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
 		dup2(fd, 0);
-		close(fd);
-	}
-	if (jr_ns_enter(c->o, n->id) != 0) {
-		fprintf(stderr, "jepsen-runner: cannot enter namespace %s-n%d: %s\n",
-			c->o->ns_prefix, n->id, strerror(errno));
+	if (jr_ns_enter(sp->ns) != 0) {
+		(void)!write(2, nons, sizeof nons - 1);
 		_exit(126);
 	}
-	argv = jr_node_argv(c, n);
-	if (argv != NULL)
-		execv(argv[0], argv);
-	fprintf(stderr, "jepsen-runner: cannot run %s: %s\n", c->o->raftd, strerror(errno));
+	execv(sp->argv[0], sp->argv);
+	(void)!write(2, noexec, sizeof noexec - 1);
 	_exit(127);
 }
 
 int jr_node_start(struct jr_cluster *c, int id)
 {
 	struct jr_node *n = &c->n[id];
+	struct jr_spawn sp;
 	pid_t pid;
 
 	if (n->pid != 0)
 		return 0;
+	sp.argv = jr_node_argv(c, n);
+	if (sp.argv == NULL) {
+		jr_log("out of memory starting node %d", id);
+		return -1;
+	}
+	snprintf(sp.log, sizeof sp.log, "%s/raftd.log", n->dir);
+	jr_ns_path(c->o, id, sp.ns, sizeof sp.ns);
 	pid = fork();
+	if (pid == 0)
+		jr_node_exec(&sp);
+	jr_spawn_free(&sp);
 	if (pid < 0) {
 		jr_log("fork: %s", strerror(errno));
 		return -1;
 	}
-	if (pid == 0)
-		jr_node_exec(c, n);
 	n->pid = pid;
 	n->paused = 0;
 	return 0;
@@ -308,17 +332,24 @@ void jr_cluster_endpoints(const struct jr_cluster *c, int first, char *out, size
 int jr_ns_run(const struct jr_opts *o, int id, char *const argv[], const char *stdin_text)
 {
 	int fds[2] = {-1, -1}, status;
+	char ns[128];
 	pid_t pid;
 
+	jr_ns_path(o, id, ns, sizeof ns);
 	if (stdin_text != NULL && pipe2(fds, O_CLOEXEC) != 0)
 		return -1;
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		if (fds[0] >= 0) {
+			close(fds[0]);
+			close(fds[1]);
+		}
 		return -1;
+	}
 	if (pid == 0) {
 		if (fds[0] >= 0)
 			dup2(fds[0], 0);
-		if (jr_ns_enter(o, id) != 0)
+		if (jr_ns_enter(ns) != 0)
 			_exit(126);
 		execvp(argv[0], argv);
 		_exit(127);

@@ -155,8 +155,11 @@ void jr_cluster_endpoints(const struct jr_cluster *c, int first, char *out, size
 /* Run argv inside node id's network namespace, with stdin_text on its
  * standard input (may be NULL). Returns the exit status, or -1. */
 int jr_ns_run(const struct jr_opts *o, int id, char *const argv[], const char *stdin_text);
-/* Enter the network namespace of node id (in a child about to exec). */
-int jr_ns_enter(const struct jr_opts *o, int id);
+/* The path of node id's namespace handle (/run/netns/<prefix>-n<id>). */
+void jr_ns_path(const struct jr_opts *o, int id, char *out, size_t len);
+/* Enter the namespace at path. Only async-signal-safe calls: for a child
+ * between fork and exec (everything it needs is prepared before fork). */
+int jr_ns_enter(const char *path);
 
 /* ---- raw RESP for the harness's own questions ------------------------------ */
 
@@ -168,6 +171,17 @@ int jr_resp_call(const char *ip, int port, int timeout_ms, int argc, const char 
 		 char *out, size_t outlen);
 
 /* ---- partitions ------------------------------------------------------------ */
+
+/* Partition plans (grudge.c) over the nodes ids[0..n) in a random order:
+ * drop[i] (1-based, zeroed by the caller) receives the set of node ids, as
+ * bits, whose packets node i drops. halves: ids[0..n/2) against the rest;
+ * isolate: ids[0] alone; bridge: ids[0..(n-1)/2) against
+ * ids[(n-1)/2+1..n), with ids[(n-1)/2] hearing both; ring: each node hears
+ * its neighbours within (n/2+1)/2 on the ring, a majority with itself. */
+void jr_plan_halves(const int *ids, int n, unsigned *drop);
+void jr_plan_isolate(const int *ids, int n, unsigned *drop);
+void jr_plan_bridge(const int *ids, int n, unsigned *drop);
+void jr_plan_ring(const int *ids, int n, unsigned *drop);
 
 /* drop[i] (1-based) is the set of node ids, as bits, whose packets node i
  * drops. Replaces every node's rules. Returns 0 or -1. */
