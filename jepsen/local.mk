@@ -67,3 +67,9 @@ EXTRA_DIST += jepsen/run jepsen/netns.sh jepsen/suite.sh jepsen/README.md \
 jepsen: all jepsen-force
 	RAFTD_BUILD='$(abs_top_builddir)' $(SHELL) '$(abs_top_srcdir)/jepsen/suite.sh'
 jepsen-force:
+
+# The whole-run tests keep their runs for inspection; make clean drops them.
+# (clean-local carries no recipe here, so other fragments can hook it too.)
+clean-local: jepsen-clean-store
+jepsen-clean-store:
+	rm -rf jepsen/test-store
