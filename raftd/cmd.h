@@ -56,6 +56,10 @@ void rd_reply_env_int(struct rd_req *, const struct fsm_result *, uint64_t);
 void rd_reply_env_flag(struct rd_req *, const struct fsm_result *, uint64_t);
 void rd_reply_flag(struct rd_req *, const struct fsm_result *, uint64_t);
 
+/* cmd_member.c */
+void rd_cmd_member(struct rd_req *, size_t, const struct resp_arg *);
+void rd_cmd_transfer(struct rd_req *, size_t, const struct resp_arg *);
+
 /* cmd_read.c */
 void rd_cmd_submit_read(struct rd_req *req, size_t argc, const struct resp_arg *argv);
 /* Strip a trailing LINEARIZABLE | STALE | SESSION <index> from argv, setting

@@ -22,7 +22,7 @@ enum {
 	OPT_ID = 256, OPT_DATA_DIR, OPT_MEMBER, OPT_CONFIG, OPT_ELECTION,
 	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
-	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_HELP, OPT_VERSION
+	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_JOIN, OPT_HELP, OPT_VERSION
 };
 
 static const struct option cfg_options[] = {
@@ -42,6 +42,7 @@ static const struct option cfg_options[] = {
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"max-read-wait", required_argument, NULL, OPT_MAX_READ_WAIT},
 	{"unsafe-read-without-barrier", no_argument, NULL, OPT_UNSAFE_READS},
+	{"join", no_argument, NULL, OPT_JOIN},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -59,6 +60,9 @@ static const char cfg_usage[] =
 "                            an existing one restarts from its own data\n"
 "  --member ID,RAFT,CLIENT   a voting member: id, raft address and client\n"
 "                            address (IPv4 host:port); repeat for each member\n"
+"  --join                    never bootstrap: wait to be added to a running\n"
+"                            cluster (RD.MEMBER ADD); --member then only\n"
+"                            names this node and where the cluster is\n"
 "  --config FILE             read \"name = value\" lines with these option names\n"
 "Timing:\n"
 "  --election-timeout MS     base election timeout (default 500)\n"
@@ -242,6 +246,9 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 		return cfg_set_uint(name, val, 0, 600000, &cfg->max_read_wait_ms);
 	case OPT_UNSAFE_READS:
 		cfg->unsafe_read_without_barrier = 1;
+		return 0;
+	case OPT_JOIN:
+		cfg->join = 1;
 		return 0;
 	case OPT_LOG_LEVEL:
 		lvl = rd_log_level_parse(val);

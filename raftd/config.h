@@ -39,6 +39,8 @@ struct rd_config {
 	/* Known-bad mode for proving the fault tests bite: serve every read at
 	 * once from this node's local state, with no barrier and no redirect. */
 	int unsafe_read_without_barrier;
+	/* --join: never bootstrap; wait for the leader to add this node. */
+	int join;
 };
 
 /* Fill cfg from argv (and a --config file, whose "name = value" lines take

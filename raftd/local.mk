@@ -12,7 +12,9 @@ raftd_raftd_SOURCES = \
 	raftd/cmd.c raftd/cmd.h \
 	raftd/cmd_write.c \
 	raftd/cmd_read.c \
+	raftd/cmd_member.c \
 	raftd/status.c \
+	raftd/member.c \
 	raftd/transport.c
 raftd_raftd_LDADD = snapshot/libsnap.la fsm/libfsm.la common/libcommon.la \
 	$(RAFT_LINK) $(UV_LIBS) $(LZ4_LIBS)

@@ -7,7 +7,8 @@
  *
  *   1. watch raft's state (0.15 has no state callback): log transitions, and
  *      on winning an election propose a barrier at once, so that an entry of
- *      the new term commits and brings every earlier entry with it;
+ *      the new term commits and brings every earlier entry with it, and
+ *      enter the bootstrap members in the member table (member.c);
  *   2. propose the commands that arrived this iteration as one entry;
  *   3. propose a barrier for the reads that arrived this iteration;
  *   4. send the replies that are ready.
@@ -45,13 +46,11 @@ const char *rd_node_leader_client_addr(struct rd_node *n)
 {
 	raft_id id;
 	const char *addr;
-	const struct rd_member *m;
 
 	raft_leader(&n->raft, &id, &addr);
 	if (id == 0)
 		return NULL;
-	m = rd_config_member(n->cfg, id);
-	return m ? m->client_addr : NULL;
+	return rd_member_client_addr(n, id);
 }
 
 static void node_monitor(struct rd_node *n)
@@ -64,8 +63,10 @@ static void node_monitor(struct rd_node *n)
 	if (state != n->last_state)
 		rd_info("%s -> %s in term %llu", node_state_name(n->last_state),
 			node_state_name(state), (unsigned long long)term);
-	if (state == RAFT_LEADER)
+	if (state == RAFT_LEADER) {
 		rd_read_leader_barrier(n);
+		rd_member_seed(n);
+	}
 	if (state == RAFT_UNAVAILABLE && !n->closing) {
 		rd_error("raft became unavailable (%s); exiting so the node restarts "
 			 "from its data directory", raft_errmsg(&n->raft));
@@ -138,6 +139,12 @@ static int node_bootstrap(struct rd_node *n)
 	struct raft_configuration conf;
 	int rv = 0;
 
+	if (n->cfg->join) {
+		rd_info("join mode: not bootstrapping; waiting to be added to "
+			"the cluster (RD.MEMBER ADD %llu ...)",
+			(unsigned long long)n->cfg->id);
+		return 0;
+	}
 	raft_configuration_init(&conf);
 	for (unsigned i = 0; i < n->cfg->n_members && rv == 0; i++)
 		rv = raft_configuration_add(&conf, n->cfg->members[i].id,

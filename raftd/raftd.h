@@ -8,6 +8,7 @@
  *   server.c    client listener; conn.c one client connection
  *   cmd.c       the command table: RESP requests to reads and writes
  *   status.c    RD.NODEINFO / RD.STATUS, gathering every member's view
+ *   member.c    the member table: bootstrap members, client addresses
  */
 #ifndef RD_RAFTD_H
 #define RD_RAFTD_H
@@ -167,6 +168,16 @@ void rd_node_fail(struct rd_node *n, const char *what, int status);
 bool rd_node_is_leader(struct rd_node *n);
 /* The leader's client address, or NULL when no leader is known. */
 const char *rd_node_leader_client_addr(struct rd_node *n);
+
+/* ---- member.c ----------------------------------------------------------- */
+
+/* Member id's client address: from the fsm's member table, else from the
+ * --member list; NULL when neither knows it. The string belongs to the fsm
+ * or the config: use it before the next apply. */
+const char *rd_member_client_addr(struct rd_node *n, uint64_t id);
+/* On becoming leader: propose MEMBER_SET for every --member that raft's
+ * configuration holds and the member table lacks. */
+void rd_member_seed(struct rd_node *n);
 
 /* transport.c: TCP_NODELAY on every raft peer connection (call after
  * raft_uv_tcp_init, before raft_uv_init). */

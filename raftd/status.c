@@ -5,6 +5,14 @@
  * port (each with a short deadline), in parallel, and answer with all of
  * them; a member that does not answer in time is shown unreachable. The
  * fields are listed in docs/protocol.md.
+ *
+ * The members asked are the servers of raft's configuration as this node
+ * knows it (voters, standbys, spares), their client addresses from the
+ * member table (raftd/member.c), so members added after bootstrap show.
+ * Each view then gets its lag behind the leader, worked out here from the
+ * views gathered: entries (the leader's last index minus the member's
+ * applied index) and milliseconds (since the member last heard from a
+ * leader, as it reports; 0 for the leader itself).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +22,20 @@
 #include "raftd/conn.h"
 
 #define STATUS_TIMEOUT_MS 500
-#define STATUS_NFIELDS 11
+#define STATUS_NODE_FIELDS 12 /* what RD.NODEINFO answers */
+#define STATUS_NFIELDS 14      /* with the two lags worked out here */
 #define STATUS_FIELD_MAX 64
+#define STATUS_F_STATE 5
+#define STATUS_F_APPLIED 8
+#define STATUS_F_LAST 9
+#define STATUS_F_CONTACT 11
+#define STATUS_F_LAG 12
+#define STATUS_F_LAG_MS 13
 
 static const char *const status_fields[STATUS_NFIELDS] = {
 	"id", "raft_addr", "client_addr", "reachable", "role", "state",
-	"term", "commit_index", "applied_index", "last_index", "leader_id"};
+	"term", "commit_index", "applied_index", "last_index", "leader_id",
+	"contact_ms", "lag_entries", "lag_ms"};
 
 struct status_view {
 	char v[STATUS_NFIELDS][STATUS_FIELD_MAX];
@@ -29,7 +45,7 @@ struct status_op;
 
 struct status_peer {
 	struct status_op *op;
-	const struct rd_member *m;
+	const struct rd_member *m; /* points into the op's members */
 	uv_tcp_t tcp;
 	uv_connect_t creq;
 	uv_write_t wreq;
@@ -44,6 +60,7 @@ struct status_op {
 	unsigned n, pending, open_handles;
 	uv_timer_t timer;
 	bool timer_open;
+	struct rd_member members[RD_MAX_MEMBERS];
 	struct status_view views[RD_MAX_MEMBERS];
 	struct status_peer peers[RD_MAX_MEMBERS];
 };
@@ -93,23 +110,32 @@ static void status_local_view(struct rd_node *n, struct status_view *v)
 	snprintf(v->v[8], STATUS_FIELD_MAX, "%llu", (unsigned long long)raft_last_applied(&n->raft));
 	snprintf(v->v[9], STATUS_FIELD_MAX, "%llu", (unsigned long long)raft_last_index(&n->raft));
 	snprintf(v->v[10], STATUS_FIELD_MAX, "%llu", (unsigned long long)leader);
+	snprintf(v->v[11], STATUS_FIELD_MAX, "%llu",
+		 raft_state(&n->raft) == RAFT_LEADER
+			 ? 0ull
+			 : (unsigned long long)(n->raft.io->time(n->raft.io) -
+						n->raft.election_timer_start));
+	snprintf(v->v[12], STATUS_FIELD_MAX, "-");
+	snprintf(v->v[13], STATUS_FIELD_MAX, "-");
 }
 
 static void status_unreachable_view(const struct rd_member *m, struct status_view *v)
 {
 	memset(v, 0, sizeof *v);
 	snprintf(v->v[0], STATUS_FIELD_MAX, "%llu", (unsigned long long)m->id);
-	snprintf(v->v[1], STATUS_FIELD_MAX, "%s", m->raft_addr);
-	snprintf(v->v[2], STATUS_FIELD_MAX, "%s", m->client_addr);
+	/* both are NUL-terminated within RD_ADDR_MAX <= STATUS_FIELD_MAX */
+	memcpy(v->v[1], m->raft_addr, strlen(m->raft_addr) + 1);
+	memcpy(v->v[2], m->client_addr, strlen(m->client_addr) + 1);
 	snprintf(v->v[3], STATUS_FIELD_MAX, "no");
 	for (int i = 4; i < STATUS_NFIELDS; i++)
 		snprintf(v->v[i], STATUS_FIELD_MAX, "%s", i < 6 ? "unknown" : "-");
 }
 
-static void status_write_view(struct buf *out, const struct status_view *v)
+static void status_write_view(struct buf *out, const struct status_view *v,
+			      int n_fields)
 {
-	resp_w_array(out, 2 * STATUS_NFIELDS);
-	for (int i = 0; i < STATUS_NFIELDS; i++) {
+	resp_w_array(out, 2 * n_fields);
+	for (int i = 0; i < n_fields; i++) {
 		resp_w_bulk_str(out, status_fields[i]);
 		resp_w_bulk_str(out, v->v[i]);
 	}
@@ -120,7 +146,7 @@ void rd_status_nodeinfo(struct rd_req *req)
 	struct status_view v;
 
 	status_local_view(req->conn->node, &v);
-	status_write_view(&req->out, &v);
+	status_write_view(&req->out, &v, STATUS_NODE_FIELDS);
 	rd_req_done(req);
 }
 
@@ -136,27 +162,72 @@ static int status_parse_view(const struct resp_value *r, struct status_view *v)
 
 		if (val->type != RESP_T_BULK || val->len >= STATUS_FIELD_MAX)
 			continue;
-		for (int f = 0; f < STATUS_NFIELDS; f++)
+		for (int f = 0; f < STATUS_NODE_FIELDS; f++)
 			if (resp_value_is(k, status_fields[f])) {
 				memcpy(v->v[f], val->str, val->len);
 				v->v[f][val->len] = '\0';
 				found++;
 			}
 	}
-	return found == STATUS_NFIELDS ? 0 : -1;
+	return found == STATUS_NODE_FIELDS ? 0 : -1;
+}
+
+/* The leader's last index, from the gathered view of a leader (the
+ * highest term's, should two claim it); 0 when none answered. */
+static unsigned long long status_leader_last(const struct status_op *op)
+{
+	unsigned long long last = 0, term = 0;
+
+	for (unsigned i = 0; i < op->n; i++) {
+		const struct status_view *v = &op->views[i];
+		unsigned long long t = strtoull(v->v[6], NULL, 10);
+
+		if (strcmp(v->v[STATUS_F_STATE], "leader") == 0 && t >= term) {
+			term = t;
+			last = strtoull(v->v[STATUS_F_LAST], NULL, 10);
+		}
+	}
+	return last;
+}
+
+/* Fill in each reachable view's lag behind the leader, and its role as
+ * this node's configuration has it (a member just added may not know its
+ * own yet). */
+static void status_lags(struct rd_node *n, struct status_op *op)
+{
+	unsigned long long last = status_leader_last(op);
+
+	for (unsigned i = 0; i < op->n; i++) {
+		struct status_view *v = &op->views[i];
+		unsigned long long applied;
+
+		snprintf(v->v[4], STATUS_FIELD_MAX, "%s",
+			 status_role(n, op->members[i].id));
+		if (strcmp(v->v[3], "yes") != 0)
+			continue;
+		applied = strtoull(v->v[STATUS_F_APPLIED], NULL, 10);
+		if (last != 0)
+			snprintf(v->v[STATUS_F_LAG], STATUS_FIELD_MAX, "%llu",
+				 last > applied ? last - applied : 0);
+		memcpy(v->v[STATUS_F_LAG_MS], v->v[STATUS_F_CONTACT],
+		       STATUS_FIELD_MAX);
+	}
 }
 
 static void status_table(struct buf *t, const struct status_op *op)
 {
-	buf_printf(t, "%-4s %-21s %-21s %-9s %-8s %-11s %6s %8s %8s %8s %6s\n",
+	buf_printf(t, "%-4s %-21s %-21s %-9s %-8s %-11s %6s %8s %8s %8s %6s "
+		   "%8s %8s\n",
 		   "ID", "RAFT", "CLIENT", "REACHABLE", "ROLE", "STATE", "TERM",
-		   "COMMIT", "APPLIED", "LAST", "LEADER");
+		   "COMMIT", "APPLIED", "LAST", "LEADER", "LAG", "LAG_MS");
 	for (unsigned i = 0; i < op->n; i++) {
 		const struct status_view *v = &op->views[i];
 
-		buf_printf(t, "%-4s %-21s %-21s %-9s %-8s %-11s %6s %8s %8s %8s %6s\n",
+		buf_printf(t, "%-4s %-21s %-21s %-9s %-8s %-11s %6s %8s %8s %8s "
+			   "%6s %8s %8s\n",
 			   v->v[0], v->v[1], v->v[2], v->v[3], v->v[4], v->v[5],
-			   v->v[6], v->v[7], v->v[8], v->v[9], v->v[10]);
+			   v->v[6], v->v[7], v->v[8], v->v[9], v->v[10],
+			   v->v[STATUS_F_LAG], v->v[STATUS_F_LAG_MS]);
 	}
 }
 
@@ -165,11 +236,13 @@ static void status_reply(struct status_op *op)
 	struct rd_req *req = op->req;
 	struct rd_node *n = req->conn->node;
 
+	status_lags(n, op);
 	if (op->envelope) {
 		resp_w_array(&req->out, 3);
 		resp_w_array(&req->out, op->n);
 		for (unsigned i = 0; i < op->n; i++)
-			status_write_view(&req->out, &op->views[i]);
+			status_write_view(&req->out, &op->views[i],
+					  STATUS_NFIELDS);
 		resp_w_int(&req->out, (long long)n->raft.current_term);
 		resp_w_int(&req->out, (long long)raft_last_applied(&n->raft));
 	} else {
@@ -305,6 +378,25 @@ static void status_ask_peer(struct rd_node *n, struct status_op *op, unsigned i)
 		status_peer_finish(p);
 }
 
+/* The servers of raft's configuration (at most RD_MAX_MEMBERS), with
+ * their client addresses from the member table ("" when unknown). */
+static void status_members(struct rd_node *n, struct status_op *op)
+{
+	const struct raft_configuration *c = &n->raft.configuration;
+
+	op->n = 0;
+	for (unsigned i = 0; i < c->n && op->n < RD_MAX_MEMBERS; i++) {
+		struct rd_member *m = &op->members[op->n++];
+		const char *client = rd_member_client_addr(n, c->servers[i].id);
+
+		m->id = c->servers[i].id;
+		snprintf(m->raft_addr, sizeof(m->raft_addr), "%s",
+			 c->servers[i].address);
+		snprintf(m->client_addr, sizeof(m->client_addr), "%s",
+			 client != NULL ? client : "");
+	}
+}
+
 void rd_status_cluster(struct rd_req *req, bool envelope)
 {
 	struct rd_node *n = req->conn->node;
@@ -317,7 +409,7 @@ void rd_status_cluster(struct rd_req *req, bool envelope)
 	}
 	op->req = req;
 	op->envelope = envelope;
-	op->n = n->cfg->n_members;
+	status_members(n, op);
 	op->pending = 1; /* held until every peer has been asked */
 	uv_timer_init(n->loop, &op->timer);
 	op->timer.data = op;
@@ -325,13 +417,15 @@ void rd_status_cluster(struct rd_req *req, bool envelope)
 	op->open_handles = 1;
 	uv_timer_start(&op->timer, status_timeout_cb, STATUS_TIMEOUT_MS, 0);
 	for (unsigned i = 0; i < op->n; i++) {
-		const struct rd_member *m = &n->cfg->members[i];
+		const struct rd_member *m = &op->members[i];
 
-		if (m == n->cfg->self) {
+		if (m->id == n->cfg->id) {
 			status_local_view(n, &op->views[i]);
 			continue;
 		}
 		status_unreachable_view(m, &op->views[i]);
+		if (strrchr(m->client_addr, ':') == NULL)
+			continue; /* no client address known: unreachable */
 		op->peers[i].m = m;
 		status_ask_peer(n, op, i);
 	}
