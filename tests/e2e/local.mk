@@ -2,4 +2,5 @@
 # raftctl). Each script starts its own cluster in a temp dir on free ports.
 TESTS += tests/e2e/failover3.sh tests/e2e/failover5.sh tests/e2e/badinput.sh \
 	tests/e2e/paused_leader.sh tests/e2e/sessions.sh
+TESTS += tests/e2e/membership.sh
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/failover.inc
