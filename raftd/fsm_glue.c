@@ -16,7 +16,14 @@
  * last_applied after apply returns).
  *
  * snapshot/restore use raftd's snapshot format (snapshot/snap.h).
+ * Snapshots use libraft's asynchronous interface (fsm version 3): snapshot()
+ * forks a child that encodes the frozen state (raftd/snapfork.h),
+ * snapshot_async() waits for it in libuv's threadpool, finalize() unmaps
+ * its output. libraft 0.15 refuses fsm version 3 unless io->version >= 2,
+ * which raft_uv_init does not set: whoever creates the raft_io must set it
+ * (node.c, and the fixture in tests/fixture/cluster.c).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -47,38 +54,81 @@ static int glue_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 	return 0;
 }
 
+/* On the loop: fork a child that encodes the state as it is now. The state
+ * is frozen in the child; the loop goes on at once. One at a time: libraft
+ * takes one snapshot at a time, but say BUSY rather than trust that. */
 static int glue_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 			 unsigned *n_bufs)
 {
 	struct rd_glue *g = rf->data;
 	uint64_t index = raft_last_applied(g->raft);
-	struct buf out;
-	size_t len;
-	int rv;
 
-	buf_init(&out);
+	if (g->taking)
+		return RAFT_BUSY;
 	fsm_note_index(g->fsm, index);
-	rv = snap_encode(g->fsm, g->applied_term, index, &out);
-	if (rv != 0) {
-		buf_free(&out);
-		rd_error("snapshot at index %llu failed: out of memory",
-			 (unsigned long long)index);
-		return RAFT_NOMEM;
+	if (rd_snapfork_start(&g->fork, g->fsm, g->applied_term, index,
+			      rd_snapfork_produce_snap, NULL) != 0) {
+		rd_error("snapshot at index %llu not started: fork: %s",
+			 (unsigned long long)index, strerror(errno));
+		return RAFT_BUSY; /* retried at the next threshold crossing */
 	}
-	*bufs = raft_malloc(sizeof **bufs);
-	if (*bufs == NULL) {
-		buf_free(&out);
+	g->taking = true;
+	g->taking_index = index;
+	g->taking_keys = fsm_count(g->fsm);
+	g->fork_us_last = g->fork.fork_us;
+	if (g->fork.fork_us > g->fork_us_max)
+		g->fork_us_max = g->fork.fork_us;
+	*bufs = NULL;
+	*n_bufs = 0;
+	return 0;
+}
+
+/* In a threadpool thread: wait for the child and hand its output, mapped
+ * read-only, to libraft, which writes it to disk (compressing it). The
+ * mapping stays ours until finalize. */
+static int glue_snapshot_async(struct raft_fsm *rf, struct raft_buffer *bufs[],
+			       unsigned *n_bufs)
+{
+	struct rd_glue *g = rf->data;
+	struct raft_buffer *b;
+
+	if (rd_snapfork_wait(&g->fork) != 0)
+		return RAFT_IOERR;
+	b = raft_malloc(sizeof *b);
+	if (b == NULL)
 		return RAFT_NOMEM;
-	}
-	/* raft_free is free() unless raft_heap_set is used, which raftd never
-	 * does, so the buffer's malloc'd memory can be handed over as is. */
-	(*bufs)[0].base = buf_detach(&out, &len);
-	(*bufs)[0].len = len;
+	b->base = g->fork.base;
+	b->len = g->fork.len;
+	*bufs = b;
 	*n_bufs = 1;
-	rd_info("snapshot taken at index %llu: %llu keys, %zu bytes",
-		(unsigned long long)index,
-		(unsigned long long)fsm_count(g->fsm), len);
-	g->snapshots++;
+	return 0;
+}
+
+/* On the loop, once libraft is done with the buffers (written or failed). */
+static int glue_snapshot_finalize(struct raft_fsm *rf,
+				  struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+	struct rd_glue *g = rf->data;
+	bool ok = g->fork.base != NULL;
+
+	if (*bufs != NULL)
+		raft_free(*bufs);
+	*bufs = NULL;
+	*n_bufs = 0;
+	if (ok) {
+		rd_info("snapshot taken at index %llu: %llu keys, %zu bytes "
+			"(fork %llu us)", (unsigned long long)g->taking_index,
+			(unsigned long long)g->taking_keys, g->fork.len,
+			(unsigned long long)g->fork.fork_us);
+		g->snapshots++;
+		g->snapshot_bytes_last = g->fork.len;
+	} else {
+		rd_error("snapshot at index %llu failed",
+			 (unsigned long long)g->taking_index);
+		g->snapshot_failures++;
+	}
+	rd_snapfork_release(&g->fork);
+	g->taking = false;
 	return 0;
 }
 
@@ -108,15 +158,20 @@ void rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id)
 	memset(g, 0, sizeof *g);
 	g->fsm = f;
 	g->self_id = self_id;
-	g->rfsm.version = 1;
+	g->fork.memfd = -1;
+	g->fork.status_fd = -1;
+	g->rfsm.version = 3;
 	g->rfsm.data = g;
 	g->rfsm.apply = glue_apply;
 	g->rfsm.snapshot = glue_snapshot;
 	g->rfsm.restore = glue_restore;
+	g->rfsm.snapshot_finalize = glue_snapshot_finalize;
+	g->rfsm.snapshot_async = glue_snapshot_async;
 }
 
 void rd_glue_close(struct rd_glue *g)
 {
+	rd_snapfork_release(&g->fork);
 	fsm_free(g->fsm);
 	g->fsm = NULL;
 }

@@ -7,7 +7,10 @@
 
 #include <raft.h>
 
+#include <stdbool.h>
+
 #include "fsm/fsm.h"
+#include "raftd/snapfork.h"
 
 /* Find this node's pending proposal (term, seq). Returns the opaque value
  * libraft hands to the raft_apply callback as `result` (NULL when the batch
@@ -25,6 +28,15 @@ struct rd_glue {
 	void *find_arg;
 	uint64_t snapshots;       /* taken (stats) */
 	uint64_t restores;
+	uint64_t snapshot_failures;
+	size_t snapshot_bytes_last;
+	uint64_t fork_us_last;    /* fork() time of the last snapshot */
+	uint64_t fork_us_max;
+	/* the snapshot being taken, if any */
+	bool taking;
+	uint64_t taking_index;
+	uint64_t taking_keys;
+	struct rd_snapfork fork;
 };
 
 /* Prepare g over f (g takes ownership of f). */

@@ -5,6 +5,7 @@ raftd_raftd_SOURCES = \
 	raftd/config.c raftd/config.h \
 	raftd/node.c raftd/raftd.h \
 	raftd/fsm_glue.c raftd/fsm_glue.h \
+	raftd/snapfork.c raftd/snapfork.h \
 	raftd/write.c \
 	raftd/read.c \
 	raftd/server.c \

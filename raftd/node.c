@@ -196,6 +196,9 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	/* A corrupt closed segment must stop the node, not be dropped silently:
 	 * it may hold committed entries (see docs/consensus.md). */
 	raft_uv_set_auto_recovery(&n->io, false);
+	/* raft_uv implements async_work, but raft_uv_init leaves io->version
+	 * at 1 and raft_init then refuses asynchronous snapshots (fsm_glue.c) */
+	n->io.version = 2;
 	rv = raft_init(&n->raft, &n->io, &n->glue.rfsm, cfg->id, self->raft_addr);
 	if (rv != 0) {
 		rd_error("raft_init: %s", raft_errmsg(&n->raft));
