@@ -44,3 +44,15 @@ fuzz_fuzz_snap_decode_SOURCES = fuzz/fuzz_snap_decode.c $(FUZZ_FSM_SOURCES)
 fuzz_fuzz_snap_decode_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 fuzz_fuzz_snap_decode_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
 endif
+
+# The backup file decoder (snapshot/backup.h), over the same fsm sources.
+# Seeds: small valid backups in fuzz/corpus/fuzz_backup_decode.
+if ENABLE_FUZZ
+noinst_PROGRAMS += fuzz/fuzz_backup_decode
+
+fuzz_fuzz_backup_decode_SOURCES = fuzz/fuzz_backup_decode.c \
+	snapshot/backup.c $(FUZZ_FSM_SOURCES)
+fuzz_fuzz_backup_decode_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+fuzz_fuzz_backup_decode_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_CFLAGS)
+fuzz_fuzz_backup_decode_LDADD = $(LZ4_LIBS)
+endif

@@ -8,6 +8,7 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_
 include tests/unit/fsm.mk
 include tests/unit/resp.mk
 include tests/unit/client.mk
+include tests/unit/backup.mk
 include tests/fixture/local.mk
 include tests/raft/local.mk
 include tests/e2e/local.mk
