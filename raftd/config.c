@@ -20,7 +20,8 @@
 
 enum {
 	OPT_ID = 256, OPT_DATA_DIR, OPT_MEMBER, OPT_CONFIG, OPT_ELECTION,
-	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_MAX_KEY,
+	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
+	OPT_SNAP_LOG_RATIO, OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
 	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_JOIN, OPT_HELP, OPT_VERSION
 };
@@ -34,6 +35,8 @@ static const struct option cfg_options[] = {
 	{"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
 	{"snapshot-threshold", required_argument, NULL, OPT_SNAP_THRESHOLD},
 	{"snapshot-trailing", required_argument, NULL, OPT_SNAP_TRAILING},
+	{"snapshot-log-bytes", required_argument, NULL, OPT_SNAP_LOG_BYTES},
+	{"snapshot-log-ratio", required_argument, NULL, OPT_SNAP_LOG_RATIO},
 	{"max-key", required_argument, NULL, OPT_MAX_KEY},
 	{"max-value", required_argument, NULL, OPT_MAX_VALUE},
 	{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
@@ -67,8 +70,13 @@ static const char cfg_usage[] =
 "Timing:\n"
 "  --election-timeout MS     base election timeout (default 500)\n"
 "  --heartbeat MS            heartbeat interval (default 100)\n"
-"  --snapshot-threshold N    entries between snapshots (default 4096)\n"
-"  --snapshot-trailing N     entries kept after a snapshot (default 1024)\n"
+"  --snapshot-log-bytes B    snapshot once the log applied since the last\n"
+"                            snapshot holds max(B, PCT% of that snapshot's\n"
+"                            size) bytes (default 67108864; 0: count only)\n"
+"  --snapshot-log-ratio PCT  (default 25; see docs/snapshots.md)\n"
+"  --snapshot-threshold N    and at the latest after N entries (default 65536)\n"
+"  --snapshot-trailing N     entries kept after a snapshot for followers\n"
+"                            that lag (default 4096)\n"
 "Limits:\n"
 "  --max-key BYTES           largest key (default 8192)\n"
 "  --max-value BYTES         largest value (default 1048576)\n"
@@ -90,8 +98,10 @@ static void cfg_defaults(struct rd_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->election_timeout_ms = 500;
 	cfg->heartbeat_ms = 100;
-	cfg->snapshot_threshold = 4096;
-	cfg->snapshot_trailing = 1024;
+	cfg->snapshot_threshold = 65536;
+	cfg->snapshot_trailing = 4096;
+	cfg->snapshot_log_bytes = 64u << 20;
+	cfg->snapshot_log_ratio = 25;
 	cfg->max_key = 8192;
 	cfg->max_value = 1024 * 1024;
 	cfg->max_request = 4 * 1024 * 1024;
@@ -232,6 +242,11 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 		return cfg_set_uint(name, val, 2, 1u << 30, &cfg->snapshot_threshold);
 	case OPT_SNAP_TRAILING:
 		return cfg_set_uint(name, val, 1, 1u << 30, &cfg->snapshot_trailing);
+	case OPT_SNAP_LOG_BYTES:
+		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
+				    &cfg->snapshot_log_bytes);
+	case OPT_SNAP_LOG_RATIO:
+		return cfg_set_uint(name, val, 1, 10000, &cfg->snapshot_log_ratio);
 	case OPT_MAX_KEY:
 		return cfg_set_size(name, val, 1, FSM_MAX_KEY, &cfg->max_key);
 	case OPT_MAX_VALUE:

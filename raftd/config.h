@@ -25,6 +25,8 @@ struct rd_config {
 	unsigned heartbeat_ms;
 	unsigned snapshot_threshold;
 	unsigned snapshot_trailing;
+	size_t snapshot_log_bytes;    /* byte trigger floor; 0: off */
+	unsigned snapshot_log_ratio;  /* percent of the last snapshot's size */
 
 	size_t max_key;
 	size_t max_value;

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "raftd/fsm_glue.h"
@@ -50,8 +51,17 @@ static int glue_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 		cap = 0;
 	}
 	fsm_apply(g->fsm, index, buf->base, buf->len, res, cap);
+	g->log_bytes += buf->len;
 	*result = mine;
 	return 0;
+}
+
+static uint64_t rd_glue_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* On the loop: fork a child that encodes the state as it is now. The state
@@ -73,6 +83,8 @@ static int glue_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 		return RAFT_BUSY; /* retried at the next threshold crossing */
 	}
 	g->taking = true;
+	g->log_bytes = 0;
+	g->taking_start_us = rd_glue_now_us();
 	g->taking_index = index;
 	g->taking_keys = fsm_count(g->fsm);
 	g->fork_us_last = g->fork.fork_us;
@@ -116,9 +128,13 @@ static int glue_snapshot_finalize(struct raft_fsm *rf,
 	*bufs = NULL;
 	*n_bufs = 0;
 	if (ok) {
+		g->snapshot_ms_last = (rd_glue_now_us() - g->taking_start_us) /
+				      1000u;
 		rd_info("snapshot taken at index %llu: %llu keys, %zu bytes "
-			"(fork %llu us)", (unsigned long long)g->taking_index,
+			"in %llu ms (fork %llu us)",
+			(unsigned long long)g->taking_index,
 			(unsigned long long)g->taking_keys, g->fork.len,
+			(unsigned long long)g->snapshot_ms_last,
 			(unsigned long long)g->fork.fork_us);
 		g->snapshots++;
 		g->snapshot_bytes_last = g->fork.len;
@@ -148,6 +164,8 @@ static int glue_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 	g->fsm = fresh;
 	g->applied_term = info.term;
 	g->restores++;
+	g->snapshot_bytes_last = buf->len;
+	g->log_bytes = 0;
 	rd_info("restored snapshot at index %llu: %llu keys",
 		(unsigned long long)info.index, (unsigned long long)info.keys);
 	return 0;

@@ -32,8 +32,14 @@ struct rd_glue {
 	size_t snapshot_bytes_last;
 	uint64_t fork_us_last;    /* fork() time of the last snapshot */
 	uint64_t fork_us_max;
+	uint64_t snapshot_ms_last; /* fork to finalize, last snapshot */
+	/* the byte trigger (raftd/snappolicy.c) */
+	uint64_t log_bytes;       /* entry bytes applied since the last
+				   * snapshot started (or was restored) */
+	bool policy_armed;        /* libraft's threshold lowered to 1 */
 	/* the snapshot being taken, if any */
 	bool taking;
+	uint64_t taking_start_us;
 	uint64_t taking_index;
 	uint64_t taking_keys;
 	struct rd_snapfork fork;

@@ -6,6 +6,7 @@ raftd_raftd_SOURCES = \
 	raftd/node.c raftd/raftd.h \
 	raftd/fsm_glue.c raftd/fsm_glue.h \
 	raftd/snapfork.c raftd/snapfork.h \
+	raftd/snappolicy.c \
 	raftd/write.c \
 	raftd/read.c \
 	raftd/server.c \

@@ -85,6 +85,7 @@ static void node_check_cb(uv_check_t *h)
 		rd_node_stop(n);
 	if (!n->closing) {
 		node_monitor(n);
+		rd_snappolicy_check(n);
 		rd_write_flush(n);
 		rd_read_flush(n);
 		if (n->reader.n_applied_waits)

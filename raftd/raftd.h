@@ -179,6 +179,10 @@ const char *rd_member_client_addr(struct rd_node *n, uint64_t id);
  * configuration holds and the member table lacks. */
 void rd_member_seed(struct rd_node *n);
 
+/* snappolicy.c: arm libraft's snapshot trigger once the log applied since
+ * the last snapshot is large against the state (called every iteration). */
+void rd_snappolicy_check(struct rd_node *n);
+
 /* transport.c: TCP_NODELAY on every raft peer connection (call after
  * raft_uv_tcp_init, before raft_uv_init). */
 void rd_transport_nodelay(struct raft_uv_transport *t);
