@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# catchup.sh - nodes that lack part of the log catch up, and end with
+# exactly the state the others have, key by key. Three nodes snapshot every
+# 64 entries and keep 16 behind a snapshot, so the leader's log soon starts
+# far past what a lagging node needs:
+#   1. a follower is paused (SIGSTOP) while the cluster writes well past
+#      threshold + trailing, then resumed: it catches up (a connected peer's
+#      entries stay queued on the leader's connection, so this one may be
+#      served from that queue rather than from a snapshot: not asserted);
+#   2. a follower is killed (kill -9) while the cluster writes well past
+#      threshold + trailing, then restarted while a background writer keeps
+#      writing: it must install a snapshot newer than its own last entry
+#      ("restored snapshot at index N" in its log, N past the index it had
+#      when killed) and then apply the log tail up to the leader's index;
+#   3. after more writes, a brand-new node with an empty data directory is
+#      added (join, RD.MEMBER ADD, PROMOTE) while the writer goes on: it must
+#      install a snapshot and catch up likewise.
+# Then, with writes stopped and every node at the same applied index:
+#   - the full key list with values, create and mod indexes, read from each
+#     node's own state (RD.LIST in STALE mode, paged, through raftctl), is
+#     identical on all four nodes, and so is RD.DIGEST;
+#   - the keys and values are exactly the map the test computed from what it
+#     wrote (overwrites, deletes, values of 0 to 3000 bytes), and every
+#     background write that was acknowledged is there.
+source "$top_srcdir/tests/e2e/lib.sh"
+
+THRESHOLD=64
+TRAILING=16
+# the entries written while a node is away: well past what the leader keeps
+BEHIND=$((4 * (THRESHOLD + TRAILING)))
+
+RESERVE=4 start_cluster 3 --snapshot-threshold "$THRESHOLD" \
+  --snapshot-trailing "$TRAILING"
+
+# ---- helpers -------------------------------------------------------------
+
+nodeinfo_field() { # node field -> value ("" when the node does not answer)
+  { rc "$1" --raw RD.NODEINFO 2>/dev/null || true; } |
+    awk -v f="$2" 'prev==f{print; exit} {prev=$0}'
+}
+
+# The "restored snapshot at index N" indexes in node i's log, one a line.
+restores() {
+  sed -n 's/.*restored snapshot at index \([0-9]*\):.*/\1/p' \
+    "$RAFTD_CLUSTER_DIR/n$1/raftd.log"
+}
+
+# Succeed when node i restored a snapshot whose index is above min.
+restored_past() { # node min
+  local n
+  for n in $(restores "$1"); do ((n > $2)) && return 0; done
+  return 1
+}
+
+# Wait until node i has applied at least the leader's commit index as it is
+# now; print the seconds it took.
+wait_caught_up() { # node timeout
+  local L target a t0=$SECONDS deadline=$((SECONDS + $2))
+  L=$(leader)
+  target=$(nodeinfo_field "$L" commit_index)
+  [[ -n "$target" ]] || fail "the leader (node $L) did not answer RD.NODEINFO"
+  while ((SECONDS < deadline)); do
+    a=$(nodeinfo_field "$1" applied_index)
+    [[ -n "$a" ]] && ((a >= target)) && { echo $((SECONDS - t0)); return 0; }
+    sleep 0.2
+  done
+  fail "node $1 applied ${a:-nothing}, not the leader's $target, within $2 s"
+}
+
+follower_of() { # leader -> some other node among 1..3
+  local i
+  for i in 1 2 3; do [[ "$i" != "$1" ]] && { echo "$i"; return; }; done
+}
+
+# ---- the foreground writes and the map they must leave -------------------
+#
+# Keys k:0 .. k:199 get SETs (values 0 to 3000 bytes, each naming the key
+# and a version, so a stale or misplaced value shows), MSETs and DELs (of
+# present and absent keys). The map EXP follows every command. A chunk of
+# commands goes pipelined to the leader; should any reply be other than OK
+# or an integer (a leader change), the whole chunk is sent again: SET, MSET
+# and DEL leave the same state when a chunk is repeated, whatever part of
+# its first attempt was applied.
+
+declare -A EXP
+RANDOM=4242 # the same commands on every run
+SIZES=(0 1 9 100 1000 3000)
+PAD=$(head -c 3000 /dev/zero | tr '\0' 'x')
+VER=0
+
+value_for() { # key -> a new value of a random size in VAL
+  local size=${SIZES[RANDOM % ${#SIZES[@]}]} v
+  VER=$((VER + 1))
+  v="$VER.$1.$PAD"
+  VAL=${v:0:size}
+}
+
+gen_chunk() { # n -> n commands on stdout, EXP updated (not in a subshell)
+  local i k k2 op
+  for ((i = 0; i < $1; i++)); do
+    k="k:$((RANDOM % 200))"
+    op=$((RANDOM % 10))
+    if ((op < 7)); then
+      value_for "$k"; EXP[$k]=$VAL
+      echo "SET $k \"$VAL\""
+    elif ((op < 8)); then
+      k2="k:$((RANDOM % 200))"
+      [[ "$k2" == "$k" ]] && k2="k:$(((${k#k:} + 1) % 200))"
+      value_for "$k"; EXP[$k]=$VAL; local v1=$VAL
+      value_for "$k2"; EXP[$k2]=$VAL
+      echo "MSET $k \"$v1\" $k2 \"$VAL\""
+    else
+      k2="k:$((RANDOM % 200))"
+      unset "EXP[$k]" "EXP[$k2]"
+      echo "DEL $k $k2 k:absent"
+    fi
+  done
+}
+
+CHUNK="$T/chunk"
+send_chunk() { # the commands in $CHUNK, to the leader, until all succeed
+  local try L out n
+  n=$(wc -l <"$CHUNK")
+  for ((try = 0; try < 5; try++)); do
+    L=$(leader)
+    out=$(rc "$L" <"$CHUNK" 2>&1 || true)
+    if [[ $(grep -c -E '^(OK|[0-9]+)$' <<<"$out") == "$n" ]]; then
+      return 0
+    fi
+    note "chunk to node $L got: $(grep -v -E '^(OK|[0-9]+)$' <<<"$out" | head -1); again"
+    sleep 0.5
+  done
+  fail "a chunk of $n writes did not succeed in 5 attempts"
+}
+
+write_chunks() { # count
+  local c
+  for ((c = 0; c < $1; c++)); do
+    gen_chunk 100 >"$CHUNK"
+    send_chunk
+  done
+}
+
+# Write until the leader's last index is `entries` past `from`.
+write_past() { # from entries
+  local L last
+  while :; do
+    write_chunks 1
+    L=$(leader)
+    last=$(nodeinfo_field "$L" last_index)
+    ((last > $1 + $2)) && return 0
+  done
+}
+
+# ---- the background writer -----------------------------------------------
+
+ACKED="$T/acked"
+STOP="$T/stop-writer"
+WRITER=""
+: >"$ACKED"
+writer() { # SET bg:<n> b<n> through any of nodes 1-3, redirects followed
+  local n=0 out
+  while [[ ! -f "$STOP" ]]; do
+    n=$((n + 1))
+    out=$(timeout 5 redis-cli -c -h 127.0.0.1 -p "$(port $((n % 3 + 1)))" \
+      SET "bg:$n" "b$n" 2>/dev/null || true)
+    [[ "$out" == OK ]] && echo "bg:$n" >>"$ACKED"
+    sleep 0.01
+  done
+}
+# the writer must not outlive a failing test (e2e_cleanup reads the exit
+# status from $?; set -e is off for the restore)
+trap 'st=$?; [[ -n "$WRITER" ]] && kill "$WRITER" 2>/dev/null; set +e; (exit $st); e2e_cleanup' EXIT
+
+# ---- phase 0: the first batch ---------------------------------------------
+
+write_chunks 6
+note "first batch: ${#EXP[@]} keys; the leader's log at $(nodeinfo_field "$(leader)" last_index)"
+
+# ---- phase 1: a paused follower -------------------------------------------
+
+L=$(leader)
+F=$(follower_of "$L")
+X=$(nodeinfo_field "$F" last_index)
+kill -STOP "$(node_pid "$F")"
+write_past "$X" "$BEHIND"
+kill -CONT "$(node_pid "$F")"
+s=$(wait_caught_up "$F" 20)
+if restored_past "$F" "$X"; then how="a snapshot"; else how="the log"; fi
+note "paused node $F (at index $X) caught up in ${s}s through $how"
+
+# ---- phase 2: a killed follower, restarted under writes -------------------
+
+L=$(leader)
+F=$(follower_of "$L")
+X=$(nodeinfo_field "$F" last_index)
+[[ -n "$X" ]] || fail "node $F did not answer RD.NODEINFO"
+"$CLUSTER" kill "$F"
+write_past "$X" "$BEHIND"
+writer &
+WRITER=$!
+sleep 0.3
+"$CLUSTER" restart "$F"
+s=$(wait_caught_up "$F" 25)
+restored_past "$F" "$X" ||
+  fail "node $F (killed at index $X) caught up without installing a newer snapshot (restores: $(restores "$F" | tr '\n' ' '))"
+note "killed node $F (at index $X) caught up in ${s}s from the snapshot at index $(restores "$F" | tail -1) plus the tail"
+
+# ---- phase 3: a brand-new node, added under writes ------------------------
+
+L=$(leader)
+X=$(nodeinfo_field "$L" last_index)
+write_past "$X" "$BEHIND"
+"$CLUSTER" add 4 >/dev/null || fail "add node 4"
+NODES=4
+s=$(wait_caught_up 4 25)
+restored_past 4 "$X" ||
+  fail "new node 4 caught up without installing a snapshot past index $X (restores: $(restores 4 | tr '\n' ' '))"
+note "new node 4 caught up in ${s}s from the snapshot at index $(restores 4 | tail -1) plus the tail"
+
+# ---- the state, key by key ------------------------------------------------
+
+sleep 0.5
+touch "$STOP"
+wait "$WRITER"
+WRITER=""
+# With the writer stopped, every node comes to the same applied index.
+deadline=$((SECONDS + 20))
+while :; do
+  idx=$(for i in 1 2 3 4; do nodeinfo_field "$i" applied_index; done | sort -u)
+  [[ -n "$idx" && "$idx" != *$'\n'* ]] && break
+  ((SECONDS < deadline)) || fail "applied indexes differ: $(tr '\n' ' ' <<<"$idx")"
+  sleep 0.2
+done
+note "all four nodes applied index $idx"
+
+for i in 1 2 3 4; do
+  "$RAFTCTL" --endpoints "127.0.0.1:$(port "$i")" --consistency stale -v \
+    list >"$T/list.$i" || fail "raftctl list on node $i"
+done
+for i in 2 3 4; do
+  diff -q "$T/list.1" "$T/list.$i" >/dev/null || {
+    diff "$T/list.1" "$T/list.$i" | cut -c1-160 | head -10
+    fail "node $i's keys, values or indexes differ from node 1's (above)"
+  }
+done
+keys=$(wc -l <"$T/list.1")
+for i in 1 2 3 4; do
+  dig[i]=$(rc "$i" --raw RD.DIGEST | tr '\n' ' ')
+  [[ "${dig[i]}" == "${dig[1]}" ]] || fail "RD.DIGEST: node $i '${dig[i]}', node 1 '${dig[1]}'"
+done
+read -r didx dkeys _ <<<"${dig[1]}"
+expect_eq "$didx" "$idx" "RD.DIGEST's applied index"
+expect_eq "$dkeys" "$keys" "RD.DIGEST's key count vs the keys listed"
+
+for k in "${!EXP[@]}"; do printf '%s\t%s\n' "$k" "${EXP[$k]}"; done |
+  LC_ALL=C sort >"$T/expected"
+cut -f1,2 "$T/list.1" | grep '^k:' >"$T/got" || true
+diff -q "$T/expected" "$T/got" >/dev/null || {
+  diff "$T/expected" "$T/got" | cut -c1-160 | head -10
+  fail "the replicated keys differ from what was written (above: < expected, > listed)"
+}
+# Every bg:<n> present holds b<n>; every acknowledged one is present.
+bad=$(awk -F'\t' '$1 ~ /^bg:/ && $2 != "b" substr($1, 4)' "$T/list.1" | head -3)
+[[ -z "$bad" ]] || fail "background keys with the wrong value: $bad"
+missing=$(LC_ALL=C sort "$ACKED" | LC_ALL=C comm -23 - <(cut -f1 "$T/list.1" | grep '^bg:' | LC_ALL=C sort) | head -5)
+[[ -z "$missing" ]] || fail "acknowledged background writes missing: $missing"
+acked=$(wc -l <"$ACKED")
+((acked > 20)) || fail "only $acked background writes were acknowledged"
+note "$keys keys identical on 4 nodes; ${#EXP[@]} written keys as expected; $acked acknowledged background writes present"
