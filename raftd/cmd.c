@@ -212,6 +212,20 @@ static void cmd_info(struct rd_req *req, size_t argc, const struct resp_arg *arg
 		   (unsigned long long)n->writer.commands,
 		   (unsigned long long)n->reader.barriers,
 		   (unsigned long long)n->reader.reads);
+	buf_printf(&text, "snapshots:%llu\r\nsnapshot_failures:%llu\r\n"
+		   "snapshot_in_progress:%d\r\nsnapshot_last_ms:%llu\r\n"
+		   "snapshot_last_bytes:%zu\r\nsnapshot_fork_last_us:%llu\r\n"
+		   "snapshot_fork_max_us:%llu\r\nlog_bytes_since_snapshot:%llu\r\n"
+		   "snapshots_restored:%llu\r\n",
+		   (unsigned long long)n->glue.snapshots,
+		   (unsigned long long)n->glue.snapshot_failures,
+		   n->glue.taking ? 1 : 0,
+		   (unsigned long long)n->glue.snapshot_ms_last,
+		   n->glue.snapshot_bytes_last,
+		   (unsigned long long)n->glue.fork_us_last,
+		   (unsigned long long)n->glue.fork_us_max,
+		   (unsigned long long)n->glue.log_bytes,
+		   (unsigned long long)n->glue.restores);
 	resp_w_bulk(&req->out, text.data, text.len);
 	buf_free(&text);
 	rd_req_done(req);
@@ -323,6 +337,7 @@ static const struct rd_cmd cmd_table[] = {
 	{"RD.APPEND", 3, rd_cmd_append, rd_reply_env_int, NULL},
 	{"RD.CAS", 4, rd_cmd_cas, rd_reply_env_flag, NULL},
 	{"RD.CASIDX", 4, rd_cmd_casidx, rd_reply_env_flag, NULL},
+	{"RD.CONFIG", -3, rd_cmd_config, NULL, NULL},
 	{"RD.DEL", -2, rd_cmd_del, rd_reply_env_int, NULL},
 	{"RD.DIGEST", 1, cmd_digest, NULL, NULL},
 	{"RD.FENCE", -5, cmd_prefix_fence, NULL, NULL},

@@ -48,4 +48,22 @@ d=$(wait_converged 30)
 grep -q "restored snapshot at index" "$RAFTD_CLUSTER_DIR/n$F/raftd.log" ||
   fail "node $F did not load its snapshot at restart"
 note "converged after restart of node $F: $d"
+# RD.CONFIG: the settings at run time, checked and local to one node.
+expect_eq "$(rc "$L" RD.CONFIG GET snapshot-log-bytes | tr '\n' ' ')" \
+  "snapshot-log-bytes $FLOOR " "RD.CONFIG GET"
+case "$(rc "$L" RD.CONFIG SET snapshot-threshold 1)" in
+  *"must be an integer from 2"*) ;; *) fail "threshold 1 accepted" ;; esac
+case "$(rc "$L" RD.CONFIG SET snapshot-threshold 12x)" in
+  *ERR*) ;; *) fail "threshold 12x accepted" ;; esac
+case "$(rc "$L" RD.CONFIG SET no-such 1)" in
+  *"unknown setting"*) ;; *) fail "unknown setting accepted" ;; esac
+before=$(taken "$L")
+expect_eq "$(rc "$L" RD.CONFIG SET snapshot-threshold 2)" OK "RD.CONFIG SET"
+put 5
+deadline=$(($(date +%s) + 20))
+until (($(taken "$L") > before)); do
+  (($(date +%s) < deadline)) || fail "no snapshot after lowering the threshold at run time"
+  sleep 0.2
+done
+rc "$L" INFO | grep -q "^snapshots:[1-9]" || fail "INFO has no snapshot count"
 echo "PASS"

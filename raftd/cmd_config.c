@@ -1,0 +1,142 @@
+/* cmd_config.c - RD.CONFIG GET name | SET name value: this node's snapshot
+ * settings at run time.
+ *
+ * Like Redis's CONFIG SET, the change is local to the node that receives it
+ * and lasts until it restarts (the command line wins again then). Only the
+ * settings that are safe to change under load are offered: when and how
+ * much to snapshot. They never affect what the state machine computes, so
+ * nodes may differ in them. Operators use it to take a snapshot sooner
+ * before maintenance; bench/snapshot-cost uses it to measure writers with
+ * and without snapshots on one loaded cluster.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/resp.h"
+#include "raftd/cmd.h"
+#include "raftd/conn.h"
+#include "raftd/raftd.h"
+
+enum cfg_key { CK_THRESHOLD, CK_TRAILING, CK_LOG_BYTES, CK_LOG_RATIO, CK_N };
+
+static const struct {
+	const char *name;
+	uint64_t min, max; /* the same bounds as the command-line flags */
+} cfg_keys[CK_N] = {
+	[CK_THRESHOLD] = {"snapshot-threshold", 2, 1u << 30},
+	[CK_TRAILING] = {"snapshot-trailing", 1, 1u << 30},
+	[CK_LOG_BYTES] = {"snapshot-log-bytes", 0, (uint64_t)1 << 40},
+	[CK_LOG_RATIO] = {"snapshot-log-ratio", 1, 10000},
+};
+
+static int cfg_key_find(const struct resp_arg *a)
+{
+	for (int k = 0; k < CK_N; k++)
+		if (strlen(cfg_keys[k].name) == a->len &&
+		    strncasecmp(cfg_keys[k].name, a->p, a->len) == 0)
+			return k;
+	return -1;
+}
+
+static uint64_t cfg_key_get(const struct rd_config *cfg, int k)
+{
+	switch (k) {
+	case CK_THRESHOLD: return cfg->snapshot_threshold;
+	case CK_TRAILING: return cfg->snapshot_trailing;
+	case CK_LOG_BYTES: return cfg->snapshot_log_bytes;
+	default: return cfg->snapshot_log_ratio;
+	}
+}
+
+/* Store v and hand it to libraft. A threshold set while the byte trigger
+ * has libraft's threshold lowered takes effect when it is restored. */
+static void cfg_key_set(struct rd_node *n, int k, uint64_t v)
+{
+	struct rd_config *cfg = n->cfg;
+
+	switch (k) {
+	case CK_THRESHOLD:
+		cfg->snapshot_threshold = (unsigned)v;
+		if (!n->glue.policy_armed)
+			raft_set_snapshot_threshold(&n->raft, (unsigned)v);
+		break;
+	case CK_TRAILING:
+		cfg->snapshot_trailing = (unsigned)v;
+		raft_set_snapshot_trailing(&n->raft, (unsigned)v);
+		break;
+	case CK_LOG_BYTES:
+		cfg->snapshot_log_bytes = (size_t)v;
+		break;
+	default:
+		cfg->snapshot_log_ratio = (unsigned)v;
+	}
+}
+
+/* A decimal in [min, max], nothing else. */
+static int cfg_parse(const struct resp_arg *a, uint64_t min, uint64_t max,
+		     uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (a->len == 0 || a->len > 20)
+		return -1;
+	for (size_t i = 0; i < a->len; i++) {
+		unsigned d = (unsigned char)a->p[i] - '0';
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int cfg_is(const struct resp_arg *a, const char *word)
+{
+	return strlen(word) == a->len && strncasecmp(word, a->p, a->len) == 0;
+}
+
+static void cfg_get(struct rd_req *req, int k)
+{
+	resp_w_array(&req->out, 2);
+	resp_w_bulk_str(&req->out, cfg_keys[k].name);
+	resp_w_int(&req->out, (long long)cfg_key_get(rd_req_node(req)->cfg, k));
+}
+
+static void cfg_set(struct rd_req *req, int k, const struct resp_arg *val)
+{
+	uint64_t v;
+
+	if (cfg_parse(val, cfg_keys[k].min, cfg_keys[k].max, &v) != 0) {
+		resp_w_error(&req->out, "ERR %s must be an integer from %llu to "
+			     "%llu", cfg_keys[k].name,
+			     (unsigned long long)cfg_keys[k].min,
+			     (unsigned long long)cfg_keys[k].max);
+		return;
+	}
+	cfg_key_set(rd_req_node(req), k, v);
+	resp_w_simple(&req->out, "OK");
+}
+
+void rd_cmd_config(struct rd_req *req, size_t argc, const struct resp_arg *argv)
+{
+	bool get = argc == 3 && cfg_is(&argv[1], "GET");
+	bool set = argc == 4 && cfg_is(&argv[1], "SET");
+	int k = argc >= 3 ? cfg_key_find(&argv[2]) : -1;
+
+	if (!get && !set)
+		resp_w_error(&req->out, "ERR syntax error: RD.CONFIG GET name | "
+			     "RD.CONFIG SET name value");
+	else if (k < 0)
+		resp_w_error(&req->out, "ERR unknown setting (snapshot-threshold, "
+			     "snapshot-trailing, snapshot-log-bytes, "
+			     "snapshot-log-ratio)");
+	else if (get)
+		cfg_get(req, k);
+	else
+		cfg_set(req, k, &argv[3]);
+	rd_req_done(req);
+}
