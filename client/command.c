@@ -7,6 +7,7 @@
  * they are, and the receive buffer can be reused at once.
  */
 #include "client/command.h"
+#include "client/member_cmd.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ static const struct {
 	[RDC__OP_SCLOSE] = {"RD.SESSION CLOSE", true, false},
 	[RDC__OP_LOCK] = {"RD.LOCK", true, false},
 	[RDC__OP_UNLOCK] = {"RD.UNLOCK", true, false},
+	[RDC__OP_MEMBER] = {"RD.MEMBER", true, false},
+	[RDC__OP_MLIST] = {"RD.MEMBER LIST", false, false},
+	[RDC__OP_TRANSFER] = {"RD.TRANSFER", true, false},
 };
 
 bool rdc__op_is_write(enum rdc__op op)
@@ -354,7 +358,7 @@ void *rdc__result_take_block(struct rdc__result *res)
 }
 
 /* Copy n bytes and a NUL to *p, advance *p, return where the copy is. */
-static const char *copy_str(char **p, const char *s, size_t n)
+const char *rdc__copy_str(char **p, const char *s, size_t n)
 {
 	char *dst = *p;
 
@@ -381,8 +385,8 @@ struct rdc_kv *rdc__kv_copy(const struct rdc_kv *items, size_t n)
 	p = (char *)(out + n);
 	for (size_t i = 0; i < n; i++) {
 		out[i] = items[i];
-		out[i].key = copy_str(&p, items[i].key, items[i].klen);
-		out[i].value = copy_str(&p, items[i].value, items[i].vlen);
+		out[i].key = rdc__copy_str(&p, items[i].key, items[i].klen);
+		out[i].value = rdc__copy_str(&p, items[i].value, items[i].vlen);
 	}
 	return out;
 }
@@ -507,6 +511,12 @@ static uint64_t *num_field(struct rdc_member *m, const struct resp_value *name)
 		return &m->last_index;
 	if (resp_value_is(name, "leader_id"))
 		return &m->leader_id;
+	if (resp_value_is(name, "contact_ms"))
+		return &m->contact_ms;
+	if (resp_value_is(name, "lag_entries"))
+		return &m->lag_entries;
+	if (resp_value_is(name, "lag_ms"))
+		return &m->lag_ms;
 	return NULL;
 }
 
@@ -522,8 +532,12 @@ static int member_field(struct raw_member *rm, const struct resp_value *name,
 		return -1;
 	num = num_field(&rm->m, name);
 	if (num != NULL) {
-		if (resp_value_u64(val, num) != 0)
+		bool known = resp_value_u64(val, num) == 0;
+
+		if (!known)
 			*num = 0;
+		if (num == &rm->m.lag_entries)
+			rm->m.lag_known = known;
 		return 0;
 	}
 	if (resp_value_is(name, "reachable")) {
@@ -558,7 +572,7 @@ static struct rdc_member *members_block(struct raw_member *raw, size_t n)
 		for (int s = 0; s < S_NSTR; s++) {
 			const struct resp_value *v = raw[i].str[s];
 
-			*dst[s] = copy_str(&p, v ? v->str : "", v ? v->len : 0);
+			*dst[s] = rdc__copy_str(&p, v ? v->str : "", v ? v->len : 0);
 		}
 	}
 	return out;
@@ -644,6 +658,10 @@ int rdc__decode(enum rdc__op op, const struct resp_value *result,
 		return decode_list(result, res, err, errlen);
 	case RDC__OP_STATUS:
 		return decode_status(result, res, err, errlen);
+	case RDC__OP_MEMBER:
+	case RDC__OP_MLIST:
+	case RDC__OP_TRANSFER:
+		return rdc__decode_member(op, result, res, err, errlen);
 	}
 	return proto(err, errlen, "unknown operation");
 }

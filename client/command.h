@@ -33,7 +33,10 @@ enum rdc__op {
 	RDC__OP_SKEEPALIVE, /* RD.SESSION KEEPALIVE */
 	RDC__OP_SCLOSE,     /* RD.SESSION CLOSE */
 	RDC__OP_LOCK,
-	RDC__OP_UNLOCK
+	RDC__OP_UNLOCK,
+	RDC__OP_MEMBER,     /* RD.MEMBER ADD|PROMOTE|DEMOTE|REMOVE (member.c) */
+	RDC__OP_MLIST,      /* RD.MEMBER LIST */
+	RDC__OP_TRANSFER    /* RD.TRANSFER */
 };
 
 /* Writes change state: their outcome becomes uncertain once sent. */
@@ -133,6 +136,10 @@ void *rdc__result_take_block(struct rdc__result *res);
 int rdc__decode(enum rdc__op op, const struct resp_value *result,
 		const char *key, size_t klen, struct rdc__result *res,
 		char *err, size_t errlen);
+
+/* Copy n bytes of s and a NUL to *p, advance *p past them; returns where
+ * the copy is. For decoders that build one block of entries and strings. */
+const char *rdc__copy_str(char **p, const char *s, size_t n);
 
 /* Copy n entries into one malloc'd block with NUL-terminated strings (the
  * layout rdc_list_free expects). NULL when memory runs out or n is 0. */

@@ -13,7 +13,8 @@ client_librdcore_la_SOURCES = \
 	client/async.c client/async.h client/request.h \
 	client/submit.c \
 	client/session.c client/session.h \
-	client/sync.c \
+	client/sync.c client/sync.h \
+	client/member.c client/member_cmd.c client/member_cmd.h \
 	client/strerror.c \
 	include/raftd/client.h
 client_librdcore_la_CFLAGS = $(AM_CFLAGS) -fPIC
@@ -33,6 +34,7 @@ EXTRA_DIST += client/libraftd.pc.in
 
 bin_PROGRAMS += client/raftctl
 client_raftctl_SOURCES = client/raftctl.c client/raftctl.h \
-	client/raftctl_kv.c client/raftctl_session.c client/raftctl_out.c
+	client/raftctl_kv.c client/raftctl_session.c client/raftctl_out.c \
+	client/raftctl_member.c
 client_raftctl_CFLAGS = $(AM_CFLAGS)
 client_raftctl_LDADD = client/libraftd.la $(UV_LIBS)

@@ -74,6 +74,15 @@ static const char *const usage_text =
 	"                               session stays open (holding the lock) until it is\n"
 	"                               closed or expires, unless --hold is given\n"
 	"  unlock NAME --session SID    release a lock held by session SID\n"
+	"  member add ID RAFT-ADDRESS CLIENT-ADDRESS\n"
+	"                               add a node started with --join as a standby\n"
+	"                               (it catches up, serves session and stale reads)\n"
+	"  member promote ID            make a standby a voter\n"
+	"  member demote ID             make a voter a standby\n"
+	"  member remove ID             remove a node (the leader hands over first)\n"
+	"  member list                  the servers of the configuration and their roles\n"
+	"  transfer [ID]                hand leadership to node ID (default: the most\n"
+	"                               up-to-date voter); prints the new leader\n"
 	"\n"
 	"Options:\n"
 	"  -e, --endpoints LIST   host:port[,host:port...] (default: $RAFTD_ENDPOINTS,\n"
@@ -126,6 +135,9 @@ static const struct command commands[] = {
 	 cmd_session},
 	{"lock", 1, 1, "NAME", TAKES_LOCK | TAKES_STIMEOUT, cmd_lock},
 	{"unlock", 1, 1, "NAME --session SID", TAKES_UNLOCK, cmd_unlock},
+	{"member", 1, 4, "add ID RAFT-ADDRESS CLIENT-ADDRESS | promote ID | demote ID | remove ID | list",
+	 0, cmd_member},
+	{"transfer", 0, 1, "[ID]", 0, cmd_transfer},
 };
 
 /* ---- option parsing ---------------------------------------------------- */

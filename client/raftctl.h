@@ -68,6 +68,10 @@ int cmd_session(struct cli *cli);
 int cmd_lock(struct cli *cli);
 int cmd_unlock(struct cli *cli);
 
+/* Membership commands (raftctl_member.c). */
+int cmd_member(struct cli *cli);
+int cmd_transfer(struct cli *cli);
+
 /* The write options the command line asks for: a session given with
  * --session/--seq (attached to cli->c; *s receives it, to be freed with
  * rdc_session_free) and a fence. Returns EXIT_OK or an exit code. */

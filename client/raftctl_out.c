@@ -159,22 +159,28 @@ static void json_member(const struct rdc_member *m)
 	json_str(m->state, strlen(m->state));
 	printf(",\"term\":%" PRIu64 ",\"commit_index\":%" PRIu64
 	       ",\"applied_index\":%" PRIu64 ",\"last_index\":%" PRIu64
-	       ",\"leader_id\":%" PRIu64 "}",
+	       ",\"leader_id\":%" PRIu64 ",\"contact_ms\":%" PRIu64,
 	       m->term, m->commit_index, m->applied_index, m->last_index,
-	       m->leader_id);
+	       m->leader_id, m->contact_ms);
+	/* lags nobody could work out are null, not 0 */
+	if (m->reachable && m->lag_known)
+		printf(",\"lag_entries\":%" PRIu64 ",\"lag_ms\":%" PRIu64 "}",
+		       m->lag_entries, m->lag_ms);
+	else
+		printf(",\"lag_entries\":null,\"lag_ms\":null}");
 }
 
 enum { COL_ID, COL_RAFT, COL_CLIENT, COL_REACH, COL_ROLE, COL_STATE, COL_TERM,
-       COL_COMMIT, COL_APPLIED, COL_LAST, NCOLS };
+       COL_COMMIT, COL_APPLIED, COL_LAST, COL_LAG, COL_LAG_MS, NCOLS };
 
 static const char *const headers[NCOLS] = {
 	"ID", "RAFT ADDRESS", "CLIENT ADDRESS", "REACHABLE", "ROLE", "STATE",
-	"TERM", "COMMIT", "APPLIED", "LAST INDEX"};
+	"TERM", "COMMIT", "APPLIED", "LAST INDEX", "LAG", "LAG MS"};
 
-static void number_cell(char cell[64], const struct rdc_member *m,
-			uint64_t v)
+/* v, or "-" when known is false. */
+static void number_cell(char cell[64], bool known, uint64_t v)
 {
-	if (m->reachable)
+	if (known)
 		snprintf(cell, 64, "%" PRIu64, v);
 	else
 		snprintf(cell, 64, "-");
@@ -188,11 +194,16 @@ static void member_cells(const struct rdc_member *m, char cells[NCOLS][64])
 	snprintf(cells[COL_REACH], 64, "%s", m->reachable ? "yes" : "no");
 	snprintf(cells[COL_ROLE], 64, "%s", m->role);
 	snprintf(cells[COL_STATE], 64, "%s", m->state);
-	/* The numbers of a member nobody could reach are not known. */
-	number_cell(cells[COL_TERM], m, m->term);
-	number_cell(cells[COL_COMMIT], m, m->commit_index);
-	number_cell(cells[COL_APPLIED], m, m->applied_index);
-	number_cell(cells[COL_LAST], m, m->last_index);
+	/* The numbers of a member nobody could reach are not known, nor
+	 * are the lags when no leader answered. */
+	number_cell(cells[COL_TERM], m->reachable, m->term);
+	number_cell(cells[COL_COMMIT], m->reachable, m->commit_index);
+	number_cell(cells[COL_APPLIED], m->reachable, m->applied_index);
+	number_cell(cells[COL_LAST], m->reachable, m->last_index);
+	number_cell(cells[COL_LAG], m->reachable && m->lag_known,
+		    m->lag_entries);
+	number_cell(cells[COL_LAG_MS], m->reachable && m->lag_known,
+		    m->lag_ms);
 }
 
 static void print_row(const char *mark, char cells[NCOLS][64],

@@ -22,6 +22,7 @@
 
 #include "client/async.h"
 #include "client/session.h"
+#include "client/sync.h"
 
 struct rdc_client {
 	uv_loop_t loop;
@@ -123,7 +124,8 @@ static void on_done(rdc_async_req *req, int status, const struct rdc_reply *r)
 	call->integer = r->integer;
 	call->session = r->session;
 	call->block = rdc__async_take_block(req);
-	call->n = r->kv ? 1 : r->nitems ? r->nitems : r->nmembers;
+	call->n = r->kv ? 1 : r->nitems ? r->nitems
+		: r->nmembers ? r->nmembers : r->nservers;
 	set_err(call->c, status, r->errmsg);
 }
 
@@ -376,6 +378,22 @@ int rdc_status(rdc_client *c, struct rdc_member **members, size_t *n,
 	rc = run(c, &call, rdc_async_status(c->a, on_done, &call), meta);
 	*members = call.block;
 	*n = call.block ? call.n : 0;
+	return rc;
+}
+
+int rdc__sync_call(rdc_client *c, rdc__submit_fn submit, const void *args,
+		   struct rdc__sync_out *out, struct rdc_meta *meta)
+{
+	struct call call;
+	int rc = begin(c, &call, meta);
+
+	memset(out, 0, sizeof(*out));
+	if (rc != RDC_OK)
+		return rc;
+	rc = run(c, &call, submit(c->a, args, on_done, &call), meta);
+	out->integer = call.integer;
+	out->block = call.block;
+	out->n = call.block ? call.n : 0;
 	return rc;
 }
 

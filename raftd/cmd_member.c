@@ -17,6 +17,11 @@
  * (clients retry with backoff), which also needs no retry timers that a
  * shutdown would have to cancel.
  *
+ * Successful replies are enveloped like every other RD.* reply
+ * ("*3 <result> :term :index"): a change names the index of its
+ * configuration entry (a removal, of the MEMBER_DEL entry that completes
+ * it), LIST and TRANSFER this node's applied index.
+ *
  * The leadership transfer request must stay alive until raft closes (its
  * embedded send can outlive the transfer: docs/consensus.md), so there is
  * one per process, reused once its callback has fired.
@@ -42,6 +47,14 @@ struct member_op {
 static struct raft_transfer member_transfer;
 static struct rd_req *member_transfer_req;   /* waiting for the transfer */
 static bool member_transfer_busy;
+
+/* "*3 +OK :term :index". */
+static void op_reply_ok(struct member_op *op, uint64_t term, uint64_t index)
+{
+	resp_w_array(&op->req->out, 3);
+	resp_w_simple(&op->req->out, "OK");
+	rd_cmd_envelope_tail(&op->req->out, term, index);
+}
 
 static void op_finish(struct member_op *op)
 {
@@ -120,7 +133,9 @@ static void op_change_done(struct raft_change *c, int status)
 		op_write_table(op, NULL);
 		return;
 	}
-	resp_w_simple(&op->req->out, "OK");
+	/* committed: configuration_index is this change's entry */
+	op_reply_ok(op, op->n->raft.current_term,
+		    op->n->raft.configuration_index);
 	op_finish(op);
 }
 
@@ -141,7 +156,7 @@ static void op_write_done(void *arg, int status, const struct fsm_result *res,
 		return;
 	}
 	if (op->kind == MK_REMOVE) {
-		resp_w_simple(&op->req->out, "OK");
+		op_reply_ok(op, term, res->index);
 		op_finish(op);
 		return;
 	}
@@ -168,13 +183,17 @@ static void transfer_done(struct raft_transfer *t)
 		return;
 	raft_leader(&n->raft, &id, &addr);
 	client = id != 0 ? rd_member_client_addr(n, id) : NULL;
-	if (id == 0 || id == n->cfg->id)
+	if (id == 0 || id == n->cfg->id) {
 		resp_w_error(&req->out, "TRYAGAIN leadership did not move (no "
 			     "leader known, or still this node); retry");
-	else if (req->op != NULL && client != NULL) /* a removal of itself */
+	} else if (req->op != NULL && client != NULL) { /* a removal of itself */
 		resp_w_error(&req->out, "MOVED 0 %s", client);
-	else
+	} else {
+		resp_w_array(&req->out, 3); /* the envelope */
 		resp_w_int(&req->out, (long long)id);
+		rd_cmd_envelope_tail(&req->out, n->raft.current_term,
+				     raft_last_applied(&n->raft));
+	}
 	rd_req_done(req);
 }
 
@@ -210,6 +229,7 @@ static void transfer_start(struct rd_req *req, uint64_t id)
 void rd_cmd_transfer(struct rd_req *req, size_t argc,
 		     const struct resp_arg *argv)
 {
+	struct rd_node *n = rd_req_node(req);
 	int64_t id = 0;
 
 	req->op = NULL;
@@ -220,8 +240,17 @@ void rd_cmd_transfer(struct rd_req *req, size_t argc,
 		rd_req_done(req);
 		return;
 	}
-	if (!rd_node_is_leader(rd_req_node(req))) {
+	if (!rd_node_is_leader(n)) {
 		rd_cmd_reply_status(req, RD_ENOTLEADER, 0);
+		rd_req_done(req);
+		return;
+	}
+	if ((uint64_t)id == n->cfg->id) {
+		/* leadership is already where it was asked to go */
+		resp_w_array(&req->out, 3);
+		resp_w_int(&req->out, id);
+		rd_cmd_envelope_tail(&req->out, n->raft.current_term,
+				     raft_last_applied(&n->raft));
 		rd_req_done(req);
 		return;
 	}
@@ -246,6 +275,7 @@ static void member_list(struct rd_req *req)
 	struct rd_node *n = rd_req_node(req);
 	const struct raft_configuration *c = &n->raft.configuration;
 
+	resp_w_array(&req->out, 3); /* the envelope */
 	resp_w_array(&req->out, (long long)c->n);
 	for (unsigned i = 0; i < c->n; i++) {
 		const char *client = rd_member_client_addr(n, c->servers[i].id);
@@ -256,6 +286,8 @@ static void member_list(struct rd_req *req)
 		resp_w_bulk_str(&req->out, client != NULL ? client : "");
 		resp_w_bulk_str(&req->out, role_name(c->servers[i].role));
 	}
+	rd_cmd_envelope_tail(&req->out, n->raft.current_term,
+			     raft_last_applied(&n->raft));
 	rd_req_done(req);
 }
 

@@ -10,9 +10,15 @@
  * knows it (voters, standbys, spares), their client addresses from the
  * member table (raftd/member.c), so members added after bootstrap show.
  * Each view then gets its lag behind the leader, worked out here from the
- * views gathered: entries (the leader's last index minus the member's
- * applied index) and milliseconds (since the member last heard from a
- * leader, as it reports; 0 for the leader itself).
+ * views gathered, as MongoDB's rs.status() shows a secondary's: entries
+ * (the leader's last index minus the member's applied index) and
+ * milliseconds (the cluster time of the leader's last applied command
+ * minus the member's: how much older the member's state is than the
+ * leader's; 0 on an idle cluster however long it has been idle). Each
+ * member also reports contact_ms, how long ago it last heard from a leader
+ * (0 on the leader itself), which tells a cut-off member from a slow one.
+ * A member whose view lacks applied_time_ms (an older binary during an
+ * upgrade) shows lag_ms "-".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,20 +28,22 @@
 #include "raftd/conn.h"
 
 #define STATUS_TIMEOUT_MS 500
-#define STATUS_NODE_FIELDS 12 /* what RD.NODEINFO answers */
-#define STATUS_NFIELDS 14      /* with the two lags worked out here */
+#define STATUS_NODE_FIELDS 13 /* what RD.NODEINFO answers */
+#define STATUS_NODE_REQUIRED 12 /* all but applied_time_ms */
+#define STATUS_NFIELDS 15      /* with the two lags worked out here */
 #define STATUS_FIELD_MAX 64
 #define STATUS_F_STATE 5
 #define STATUS_F_APPLIED 8
 #define STATUS_F_LAST 9
 #define STATUS_F_CONTACT 11
-#define STATUS_F_LAG 12
-#define STATUS_F_LAG_MS 13
+#define STATUS_F_TIME 12
+#define STATUS_F_LAG 13
+#define STATUS_F_LAG_MS 14
 
 static const char *const status_fields[STATUS_NFIELDS] = {
 	"id", "raft_addr", "client_addr", "reachable", "role", "state",
 	"term", "commit_index", "applied_index", "last_index", "leader_id",
-	"contact_ms", "lag_entries", "lag_ms"};
+	"contact_ms", "applied_time_ms", "lag_entries", "lag_ms"};
 
 struct status_view {
 	char v[STATUS_NFIELDS][STATUS_FIELD_MAX];
@@ -115,8 +123,10 @@ static void status_local_view(struct rd_node *n, struct status_view *v)
 			 ? 0ull
 			 : (unsigned long long)(n->raft.io->time(n->raft.io) -
 						n->raft.election_timer_start));
-	snprintf(v->v[12], STATUS_FIELD_MAX, "-");
-	snprintf(v->v[13], STATUS_FIELD_MAX, "-");
+	snprintf(v->v[STATUS_F_TIME], STATUS_FIELD_MAX, "%llu",
+		 (unsigned long long)fsm_cluster_time(rd_node_fsm(n)));
+	snprintf(v->v[STATUS_F_LAG], STATUS_FIELD_MAX, "-");
+	snprintf(v->v[STATUS_F_LAG_MS], STATUS_FIELD_MAX, "-");
 }
 
 static void status_unreachable_view(const struct rd_member *m, struct status_view *v)
@@ -166,17 +176,18 @@ static int status_parse_view(const struct resp_value *r, struct status_view *v)
 			if (resp_value_is(k, status_fields[f])) {
 				memcpy(v->v[f], val->str, val->len);
 				v->v[f][val->len] = '\0';
-				found++;
+				found += f != STATUS_F_TIME;
 			}
 	}
-	return found == STATUS_NODE_FIELDS ? 0 : -1;
+	return found == STATUS_NODE_REQUIRED ? 0 : -1;
 }
 
-/* The leader's last index, from the gathered view of a leader (the
- * highest term's, should two claim it); 0 when none answered. */
-static unsigned long long status_leader_last(const struct status_op *op)
+/* The gathered view of the leader (the highest term's, should two claim
+ * it), or NULL when no leader answered. */
+static const struct status_view *status_leader_view(const struct status_op *op)
 {
-	unsigned long long last = 0, term = 0;
+	const struct status_view *leader = NULL;
+	unsigned long long term = 0;
 
 	for (unsigned i = 0; i < op->n; i++) {
 		const struct status_view *v = &op->views[i];
@@ -184,10 +195,44 @@ static unsigned long long status_leader_last(const struct status_op *op)
 
 		if (strcmp(v->v[STATUS_F_STATE], "leader") == 0 && t >= term) {
 			term = t;
-			last = strtoull(v->v[STATUS_F_LAST], NULL, 10);
+			leader = v;
 		}
 	}
-	return last;
+	return leader;
+}
+
+/* field of v as a number; false when it is not one ("-": not known). */
+static bool status_number(const struct status_view *v, int field,
+			  unsigned long long *out)
+{
+	char *end;
+
+	if (v->v[field][0] < '0' || v->v[field][0] > '9')
+		return false;
+	*out = strtoull(v->v[field], &end, 10);
+	return *end == '\0';
+}
+
+/* a - b, or 0 when b is ahead (a view gathered a moment later). */
+static unsigned long long status_behind(unsigned long long a,
+					unsigned long long b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* Fill in v's lag behind the leader's view l (see the top of the file). */
+static void status_lag(struct status_view *v, const struct status_view *l)
+{
+	unsigned long long lv, mv;
+
+	if (status_number(l, STATUS_F_LAST, &lv) &&
+	    status_number(v, STATUS_F_APPLIED, &mv))
+		snprintf(v->v[STATUS_F_LAG], STATUS_FIELD_MAX, "%llu",
+			 status_behind(lv, mv));
+	if (status_number(l, STATUS_F_TIME, &lv) &&
+	    status_number(v, STATUS_F_TIME, &mv))
+		snprintf(v->v[STATUS_F_LAG_MS], STATUS_FIELD_MAX, "%llu",
+			 status_behind(lv, mv));
 }
 
 /* Fill in each reachable view's lag behind the leader, and its role as
@@ -195,22 +240,15 @@ static unsigned long long status_leader_last(const struct status_op *op)
  * own yet). */
 static void status_lags(struct rd_node *n, struct status_op *op)
 {
-	unsigned long long last = status_leader_last(op);
+	const struct status_view *leader = status_leader_view(op);
 
 	for (unsigned i = 0; i < op->n; i++) {
 		struct status_view *v = &op->views[i];
-		unsigned long long applied;
 
 		snprintf(v->v[4], STATUS_FIELD_MAX, "%s",
 			 status_role(n, op->members[i].id));
-		if (strcmp(v->v[3], "yes") != 0)
-			continue;
-		applied = strtoull(v->v[STATUS_F_APPLIED], NULL, 10);
-		if (last != 0)
-			snprintf(v->v[STATUS_F_LAG], STATUS_FIELD_MAX, "%llu",
-				 last > applied ? last - applied : 0);
-		memcpy(v->v[STATUS_F_LAG_MS], v->v[STATUS_F_CONTACT],
-		       STATUS_FIELD_MAX);
+		if (strcmp(v->v[3], "yes") == 0 && leader != NULL)
+			status_lag(v, leader);
 	}
 }
 

@@ -202,7 +202,14 @@ struct rdc_kv {
  * "spare"; state is "leader", "follower", "candidate", "unavailable" or
  * "unknown" (other values may appear in newer servers: print them as they
  * are). reachable is 1 when the answering node could reach this member;
- * the numbers of a member it could not reach are not known and read 0. */
+ * the numbers of a member it could not reach are not known and read 0.
+ *
+ * Lag behind the leader (lag_known is 0, and both read 0, when no leader or
+ * not this member answered): lag_entries is the leader's last log index
+ * minus the member's applied index; lag_ms is how much older the member's
+ * state is than the leader's, in cluster time (the leader's clock stamped
+ * into each command: 0 on an idle cluster). contact_ms is how long ago the
+ * member last heard from a leader (0 on the leader). */
 struct rdc_member {
 	uint64_t id;
 	const char *raft_addr;
@@ -215,6 +222,20 @@ struct rdc_member {
 	uint64_t applied_index;
 	uint64_t last_index;
 	uint64_t leader_id; /* 0 when the member knows no leader */
+	uint64_t contact_ms;
+	int lag_known;
+	uint64_t lag_entries;
+	uint64_t lag_ms;
+};
+
+/* One server of the cluster's configuration, as rdc_member_list reports
+ * it. The strings are NUL-terminated; client_addr is "" when the answering
+ * node does not know it; role is "voter", "standby" or "spare". */
+struct rdc_server {
+	uint64_t id;
+	const char *raft_addr;
+	const char *client_addr;
+	const char *role;
 };
 
 /* Flags for put. */
@@ -351,6 +372,55 @@ void rdc_status_free(struct rdc_member *members);
 /* Free memory returned by rdc_get. Safe with NULL. */
 void rdc_free(void *p);
 
+/* ---- membership (blocking) ----
+ *
+ * Changes go to the leader (redirects are followed); libraft makes one at
+ * a time, so a change refused with -TRYAGAIN (another change in progress,
+ * or a new leader that has not committed an entry yet) is retried with
+ * backoff until the deadline. A change is a write: once sent, a lost answer
+ * is RDC_UNCERTAIN and it is not sent again (the caller can look with
+ * rdc_member_list and decide). On RDC_OK meta->index is the log index of
+ * the configuration entry (for a removal, of the member-table entry that
+ * completes it) and meta->term the leader's term. A change the server
+ * refuses (no such member, already that role, a bad address) is
+ * RDC_BADREQUEST with the server's words in rdc_errmsg(). */
+
+/* Add server id (> 0) as a standby: raft_addr is where the other members
+ * reach it, client_addr where clients do (both "host:port"). It must be
+ * running, started with --join and an empty data directory; it then
+ * receives the log (or a snapshot) and serves session and stale reads, but
+ * does not vote. */
+int rdc_member_add(rdc_client *c, uint64_t id, const char *raft_addr,
+		   const char *client_addr, struct rdc_meta *meta);
+/* Make standby (or spare) id a voter; libraft first lets it catch up. */
+int rdc_member_promote(rdc_client *c, uint64_t id, struct rdc_meta *meta);
+/* Make voter id a standby (it keeps replicating, stops voting). */
+int rdc_member_demote(rdc_client *c, uint64_t id, struct rdc_meta *meta);
+/* Remove id from the cluster. Removing the leader makes it hand leadership
+ * to another voter first; the library then sends the removal to the new
+ * leader. Stop the removed process afterwards. */
+int rdc_member_remove(rdc_client *c, uint64_t id, struct rdc_meta *meta);
+
+/* The servers of the cluster's configuration as one node sees it (the
+ * remembered leader, or the first endpoint that answers). On RDC_OK
+ * *servers is one malloc'd block of *n entries (NULL when *n is 0), which
+ * the caller frees with rdc_member_list_free(). */
+int rdc_member_list(rdc_client *c, struct rdc_server **servers, size_t *n,
+		    struct rdc_meta *meta);
+void rdc_member_list_free(struct rdc_server *servers);
+
+/* Hand leadership to voter id, or with id 0 to the most up-to-date voter.
+ * On RDC_OK *new_leader (may be NULL) is the id of the node that leads now
+ * (which may differ from id if another node won the election). When
+ * leadership did not move, the server says -TRYAGAIN and the transfer is
+ * retried until the deadline; the status is then RDC_UNAVAILABLE (nothing
+ * moved) and rdc_errmsg() has the server's words. A transfer whose answer
+ * was lost is sent again (asking twice does no harm); if no answer comes
+ * before the deadline, leadership may or may not have moved: RDC_UNCERTAIN
+ * (rdc_status tells). */
+int rdc_transfer(rdc_client *c, uint64_t id, uint64_t *new_leader,
+		 struct rdc_meta *meta);
+
 /* ---- sessions, locks (blocking) ---- */
 
 /* Open a session whose timeout is timeout_ms (0: 30000; the server accepts
@@ -430,12 +500,15 @@ struct rdc_reply {
 				  * incrby: the new value; append: the new
 				  * length; lock: the token (0 on
 				  * RDC_CONDITION); unlock: 1 or 0;
-				  * session open: the session id */
+				  * session open: the session id;
+				  * transfer: the new leader's id */
 	const struct rdc_kv *kv; /* get: the entry; NULL when absent */
 	const struct rdc_kv *items;        /* list */
 	size_t nitems;
 	const struct rdc_member *members;  /* status */
 	size_t nmembers;
+	const struct rdc_server *servers;  /* member list */
+	size_t nservers;
 	rdc_session *session;    /* session open, on RDC_OK: the new session,
 				  * owned by the caller from now on (release
 				  * it with rdc_async_session_close or
@@ -511,6 +584,18 @@ int rdc_async_list(rdc_async *a, const char *prefix, size_t plen,
 		   const char *after, size_t alen, size_t limit,
 		   enum rdc_consistency mode, rdc_async_cb cb, void *data);
 int rdc_async_status(rdc_async *a, rdc_async_cb cb, void *data);
+/* Membership: as the blocking calls of the same name. */
+int rdc_async_member_add(rdc_async *a, uint64_t id, const char *raft_addr,
+			 const char *client_addr, rdc_async_cb cb, void *data);
+int rdc_async_member_promote(rdc_async *a, uint64_t id, rdc_async_cb cb,
+			     void *data);
+int rdc_async_member_demote(rdc_async *a, uint64_t id, rdc_async_cb cb,
+			    void *data);
+int rdc_async_member_remove(rdc_async *a, uint64_t id, rdc_async_cb cb,
+			    void *data);
+int rdc_async_member_list(rdc_async *a, rdc_async_cb cb, void *data);
+int rdc_async_transfer(rdc_async *a, uint64_t id, rdc_async_cb cb,
+		       void *data);
 
 /* Sessions. An asynchronous session keeps itself alive: a timer sends a
  * keepalive whenever the session has been idle for a third of its timeout.

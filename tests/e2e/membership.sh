@@ -2,15 +2,17 @@
 # membership.sh - a three-node cluster grows to five and shrinks back to
 # three while a writer keeps appending unique tokens, and no acknowledged
 # write is lost or applied twice:
-#   - nodes 4 and 5 start empty in --join mode, are added as standbys (they
-#     catch up from the log), then promoted to voters;
-#   - the current leader is removed (it hands leadership over first), then
-#     node 4; the remaining three converge to the same state;
+#   - nodes 4 and 5 start empty in --join mode, are added as standbys with
+#     raftctl member add (they catch up from the log), then promoted to
+#     voters with raftctl member promote;
+#   - the current leader is removed with raftctl member remove (it hands
+#     leadership over first), then node 4; the remaining three converge to
+#     the same state;
 #   - the writer APPENDs "w<n>," to one key through any node (redirects
 #     followed); afterwards every acknowledged token is in the value exactly
 #     once, and no token at all appears twice;
-#   - RD.MEMBER LIST and STATUS show the members added after bootstrap,
-#     with their roles.
+#   - raftctl member list and raftctl status show the members added after
+#     bootstrap, with their roles.
 source "$top_srcdir/tests/e2e/lib.sh"
 
 RESERVE=5 start_cluster 3 # ports for nodes 4 and 5 are free too
@@ -37,35 +39,46 @@ WRITER=$!
 # for the restore, which would otherwise end the trap early)
 trap 'st=$?; kill "$WRITER" 2>/dev/null || true; set +e; (exit $st); e2e_cleanup' EXIT
 
+# Membership changes through raftctl, which follows redirects to the leader
+# and retries while another change is in progress.
+member() { "$RAFTCTL" --timeout 30 member "$@" >/dev/null || fail "raftctl member $*"; }
+
 sleep 1
-"$CLUSTER" add 4 >/dev/null || fail "add 4"
-"$CLUSTER" add 5 >/dev/null || fail "add 5"
-NODES=5
-list=$(rc 1 RD.MEMBER LIST | tr '\n' ' ')
 for i in 4 5; do
-  [[ "$list" == *"$i 127.0.0.1:$(($(port "$i") + 100)) 127.0.0.1:$(port "$i") voter"* ]] ||
-    fail "RD.MEMBER LIST lacks voter $i: $list"
+  "$CLUSTER" join "$i" >/dev/null
+  member add "$i" "127.0.0.1:$(($(port "$i") + 100))" "127.0.0.1:$(port "$i")"
+  member promote "$i"
 done
-status=$(rc 1 STATUS)
-expect_eq "$(grep -c ' voter ' <<<"$status")" 5 "STATUS shows five voters"
+NODES=5
+RAFTD_ENDPOINTS+=",127.0.0.1:$(port 4),127.0.0.1:$(port 5)"
+list=$("$RAFTCTL" member list | tr -s ' ' | tr '\n' ';')
+for i in 4 5; do
+  [[ "$list" == *"$i 127.0.0.1:$(($(port "$i") + 100)) 127.0.0.1:$(port "$i") voter;"* ]] ||
+    fail "raftctl member list lacks voter $i: $list"
+done
+status=$("$RAFTCTL" status)
+expect_eq "$(grep -c ' voter ' <<<"$status")" 5 "raftctl status shows five voters"
 note "grew to five while writes go on"
 
 sleep 1
 L=$(leader)
 note "removing the leader, node $L"
-"$CLUSTER" remove "$L" >/dev/null || fail "remove the leader $L"
+member remove "$L"
+"$CLUSTER" stop "$L"
 L2=$(leader)
 [[ "$L2" != "$L" ]] || fail "node $L is still leader after its removal"
 victim=4
 [[ "$L" == 4 ]] && victim=5
-"$CLUSTER" remove "$victim" >/dev/null || fail "remove $victim"
+member remove "$victim"
+"$CLUSTER" stop "$victim"
 sleep 1
 touch "$STOP"
 wait "$WRITER"
 
-list=$(rc "$L2" RD.MEMBER LIST | tr '\n' ' ')
-expect_eq "$(grep -o ' voter' <<<"$list" | wc -l)" 3 "three voters remain ($list)"
-[[ "$list" != *"$(port "$L") "* ]] || fail "removed leader $L still listed: $list"
+list=$("$RAFTCTL" --endpoints "127.0.0.1:$(port "$L2")" member list | tr -s ' ' | tr '\n' ';')
+expect_eq "$(grep -o ' voter;' <<<"$list" | wc -l)" 3 "three voters remain ($list)"
+[[ "$list" != *"$(port "$L");"* && "$list" != *"$(port "$L") "* ]] ||
+  fail "removed leader $L still listed: $list"
 digest=$(wait_converged 30) # the writer has stopped: all must agree
 note "shrank to three: $digest"
 

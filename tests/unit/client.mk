@@ -39,3 +39,14 @@ tests_unit_test_client_e2e_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 tests_unit_test_client_e2e_LDADD = $(tests_unit_test_client_LDADD)
 EXTRA_tests_unit_test_client_e2e_DEPENDENCIES = raftd/raftd
 endif
+
+# Membership calls and status lags (client/member.c, client/member_cmd.c).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_client_member
+TESTS += tests/unit/test_client_member
+tests_unit_test_client_member_SOURCES = tests/unit/test_client_member.c \
+	tests/unit/test_client_fake.c tests/unit/test_client_fake.h \
+	tests/unit/test_client_util.h
+tests_unit_test_client_member_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_client_member_LDADD = $(tests_unit_test_client_LDADD)
+endif
