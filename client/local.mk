@@ -38,3 +38,12 @@ client_raftctl_SOURCES = client/raftctl.c client/raftctl.h \
 	client/raftctl_member.c
 client_raftctl_CFLAGS = $(AM_CFLAGS)
 client_raftctl_LDADD = client/libraftd.la $(UV_LIBS)
+
+# Backup (client/backup.c: rdc_snapshot_save, rdc_snapshot_inspect) with
+# the backup format and the snapshot decoder it checks files with.
+noinst_LTLIBRARIES += client/librdbackup.la
+client_librdbackup_la_SOURCES = client/backup.c
+client_librdbackup_la_CFLAGS = $(AM_CFLAGS) -fPIC
+client_libraftd_la_LIBADD += client/librdbackup.la snapshot/libbackup.la \
+	snapshot/libsnap.la fsm/libfsm.la $(LZ4_LIBS)
+client_raftctl_SOURCES += client/raftctl_snapshot.c client/raftctl_snapshot.h

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "client/raftctl.h"
+#include "client/raftctl_snapshot.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -83,6 +84,9 @@ static const char *const usage_text =
 	"  member list                  the servers of the configuration and their roles\n"
 	"  transfer [ID]                hand leadership to node ID (default: the most\n"
 	"                               up-to-date voter); prints the new leader\n"
+	"  snapshot save FILE           back up the whole state (linearizable) to FILE\n"
+	"  snapshot inspect FILE        check a backup file and print what it holds\n"
+	"                               (restore it with raftd --restore FILE)\n"
 	"\n"
 	"Options:\n"
 	"  -e, --endpoints LIST   host:port[,host:port...] (default: $RAFTD_ENDPOINTS,\n"
@@ -138,6 +142,7 @@ static const struct command commands[] = {
 	{"member", 1, 4, "add ID RAFT-ADDRESS CLIENT-ADDRESS | promote ID | demote ID | remove ID | list",
 	 0, cmd_member},
 	{"transfer", 0, 1, "[ID]", 0, cmd_transfer},
+	{"snapshot", 2, 2, "save FILE | inspect FILE", 0, cmd_snapshot},
 };
 
 /* ---- option parsing ---------------------------------------------------- */

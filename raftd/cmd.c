@@ -335,6 +335,7 @@ static const struct rd_cmd cmd_table[] = {
 	{"PING", -1, cmd_ping, NULL, NULL},
 	{"QUIT", -1, cmd_quit, NULL, NULL},
 	{"RD.APPEND", 3, rd_cmd_append, rd_reply_env_int, NULL},
+	{"RD.BACKUP", -2, rd_cmd_backup, NULL, NULL},
 	{"RD.CAS", 4, rd_cmd_cas, rd_reply_env_flag, NULL},
 	{"RD.CASIDX", 4, rd_cmd_casidx, rd_reply_env_flag, NULL},
 	{"RD.CONFIG", -3, rd_cmd_config, NULL, NULL},

@@ -59,6 +59,9 @@ void rd_reply_flag(struct rd_req *, const struct fsm_result *, uint64_t);
 /* cmd_config.c: RD.CONFIG GET | SET, this node's snapshot settings */
 void rd_cmd_config(struct rd_req *, size_t, const struct resp_arg *);
 
+/* cmd_backup.c: RD.BACKUP BEGIN | READ | END (docs/backup.md) */
+void rd_cmd_backup(struct rd_req *, size_t, const struct resp_arg *);
+
 /* cmd_member.c */
 void rd_cmd_member(struct rd_req *, size_t, const struct resp_arg *);
 void rd_cmd_transfer(struct rd_req *, size_t, const struct resp_arg *);

@@ -23,7 +23,8 @@ enum {
 	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
 	OPT_SNAP_LOG_RATIO, OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
-	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_JOIN, OPT_HELP, OPT_VERSION
+	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_JOIN, OPT_RESTORE,
+	OPT_HELP, OPT_VERSION
 };
 
 static const struct option cfg_options[] = {
@@ -46,6 +47,7 @@ static const struct option cfg_options[] = {
 	{"max-read-wait", required_argument, NULL, OPT_MAX_READ_WAIT},
 	{"unsafe-read-without-barrier", no_argument, NULL, OPT_UNSAFE_READS},
 	{"join", no_argument, NULL, OPT_JOIN},
+	{"restore", required_argument, NULL, OPT_RESTORE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -66,6 +68,10 @@ static const char cfg_usage[] =
 "  --join                    never bootstrap: wait to be added to a running\n"
 "                            cluster (RD.MEMBER ADD); --member then only\n"
 "                            names this node and where the cluster is\n"
+"  --restore FILE            seed a new cluster from a backup (raftctl\n"
+"                            snapshot save) instead of an empty state: every\n"
+"                            node starts once with the same FILE and an empty\n"
+"                            --data-dir, later restarts without --restore\n"
 "  --config FILE             read \"name = value\" lines with these option names\n"
 "Timing:\n"
 "  --election-timeout MS     base election timeout (default 500)\n"
@@ -265,6 +271,11 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 	case OPT_JOIN:
 		cfg->join = 1;
 		return 0;
+	case OPT_RESTORE:
+		if (strlen(val) >= sizeof cfg->restore || *val == '\0')
+			return cfg_error("--%s: bad file name '%s'", name, val);
+		strcpy(cfg->restore, val);
+		return 0;
 	case OPT_LOG_LEVEL:
 		lvl = rd_log_level_parse(val);
 		if (lvl < 0)
@@ -337,6 +348,9 @@ static int cfg_check(struct rd_config *cfg)
 	cfg->self = rd_config_member(cfg, cfg->id);
 	if (cfg->self == NULL)
 		return cfg_error("--id: this node's id is not among the --member list");
+	if (cfg->join && cfg->restore[0] != '\0')
+		return cfg_error("--restore seeds a new cluster; it cannot be "
+				 "combined with --join");
 	if (cfg->heartbeat_ms * 2 > cfg->election_timeout_ms)
 		return cfg_error("--heartbeat must be at most half of --election-timeout");
 	if (cfg->max_key + cfg->max_value + 1024 > cfg->max_request)

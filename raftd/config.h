@@ -43,6 +43,9 @@ struct rd_config {
 	int unsafe_read_without_barrier;
 	/* --join: never bootstrap; wait for the leader to add this node. */
 	int join;
+	/* --restore FILE: seed a new cluster from this backup instead of
+	 * bootstrapping an empty one ("" when not given; raftd/restore.h). */
+	char restore[4096];
 };
 
 /* Fill cfg from argv (and a --config file, whose "name = value" lines take

@@ -24,3 +24,8 @@ raftd_raftd_LDADD = snapshot/libsnap.la fsm/libfsm.la common/libcommon.la \
 
 # The local cluster launcher is installed beside the daemon.
 dist_bin_SCRIPTS = scripts/raftd-cluster
+
+# Backup and restore (docs/backup.md): RD.BACKUP and raftd --restore.
+raftd_raftd_SOURCES += raftd/cmd_backup.c raftd/restore.c raftd/restore.h
+raftd_raftd_LDADD += snapshot/libbackup.la snapshot/libsnap.la \
+	fsm/libfsm.la common/libcommon.la $(LZ4_LIBS)

@@ -25,6 +25,7 @@
 
 #include "common/log.h"
 #include "raftd/raftd.h"
+#include "raftd/restore.h"
 
 static const char *node_state_name(int state)
 {
@@ -176,6 +177,9 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	n->cfg = cfg;
 	n->last_state = -1;
 	node_limits(n);
+	/* --restore: validate the whole backup before anything is created */
+	if (cfg->restore[0] != '\0' && rd_restore_prepare(cfg) != 0)
+		return -1;
 	if (node_data_dir(cfg) != 0)
 		return -1;
 	f = fsm_new();
@@ -214,7 +218,8 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	/* A node that rejoins after a partition must not depose a healthy
 	 * leader by bumping the term: ask for pre-votes first. */
 	raft_set_pre_vote(&n->raft, true);
-	if (node_bootstrap(n) != 0)
+	if ((cfg->restore[0] != '\0' ? rd_restore_install(n)
+				      : node_bootstrap(n)) != 0)
 		goto err_raft;
 	return 0;
 
@@ -236,6 +241,7 @@ err_transport:
 	uv_run(loop, UV_RUN_DEFAULT);
 err_fsm:
 	rd_glue_close(&n->glue);
+	rd_restore_discard();
 	return -1;
 }
 

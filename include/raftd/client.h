@@ -478,6 +478,49 @@ int rdc_session_expired(const rdc_session *s);
  * normally. Safe with NULL. */
 void rdc_session_free(rdc_session *s);
 
+/* ---- backup (docs/backup.md) ----
+ *
+ * A backup is the whole state of the cluster (keys, sessions, locks,
+ * members) as of a linearizable point: it holds every write acknowledged
+ * before the save began. It is one file (LZ4-compressed, checksummed) that
+ * `raftd --restore FILE` turns into a new cluster. */
+struct rdc_snapshot_info {
+	unsigned format_version;
+	uint64_t term;       /* the term the state was taken in */
+	uint64_t index;      /* the log index the state reflects */
+	uint64_t created_ms; /* when it was taken (Unix time, ms) */
+	uint64_t node_id;    /* the leader that took it */
+	uint64_t file_bytes; /* the backup file */
+	uint64_t raw_bytes;  /* the snapshot inside, uncompressed */
+	uint64_t keys;
+	uint64_t data_bytes; /* key and value bytes */
+	uint64_t sessions;
+	uint64_t locks;
+	uint64_t members;
+};
+
+/* Take a backup from the leader of the cluster at endpoints (as for
+ * rdc_open; opts may be NULL: deadline_ms, default 30000, bounds finding
+ * the leader and each chunk; the leader's encoding of the state may take
+ * up to 10 minutes more) and write it to path: first to path.tmp, which is
+ * checked completely, fsync'd and renamed, so path is only ever replaced by
+ * a complete, valid backup. Runs on the calling thread; opens its own
+ * connection. Returns RDC_OK with *info (may be NULL) filled in; otherwise
+ * a status (RDC_UNAVAILABLE: no leader answered in time or the connection
+ * broke; RDC_INVALID: bad endpoints or the file cannot be written;
+ * RDC_BADREQUEST: the server refused; RDC_PROTOCOL: an unexpected reply or
+ * damaged data) with a one-line reason in errmsg[0..errlen). */
+int rdc_snapshot_save(const char *endpoints, const struct rdc_options *opts,
+		      const char *path, struct rdc_snapshot_info *info,
+		      char *errmsg, size_t errlen);
+
+/* Check the backup file at path completely (checksum, compressed frame and
+ * every field of the state inside) and describe it in *info. RDC_OK, or
+ * RDC_INVALID with the reason (truncated, damaged, not a backup, ...) in
+ * errmsg. */
+int rdc_snapshot_inspect(const char *path, struct rdc_snapshot_info *info,
+			 char *errmsg, size_t errlen);
+
 /* ------------------------------------------------------------------------
  * Asynchronous interface (libuv)
  * --------------------------------------------------------------------- */

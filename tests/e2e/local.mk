@@ -6,3 +6,4 @@ TESTS += tests/e2e/membership.sh
 TESTS += tests/e2e/snapshot_policy.sh
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/failover.inc
 TESTS += tests/e2e/catchup.sh
+TESTS += tests/e2e/backup.sh
