@@ -188,6 +188,14 @@ int fsm_batch_peek(const void *p, size_t len, struct fsm_batch_hdr *hdr);
 fsm *fsm_new(void);
 void fsm_free(fsm *f);
 
+/* UNSAFE, for proving that fault tests catch it (raftd
+ * --unsafe-no-session-dedup): when on, a sequenced write whose seq already
+ * has a stored result is applied again instead of being answered from that
+ * result (its first result stays stored), so exactly-once is lost. Off by
+ * default. One setting for the whole process, made at start-up before
+ * anything is applied; every replica must use the same one or they diverge. */
+void fsm_set_unsafe_no_session_dedup(int on);
+
 /* Apply the batch at log index `index`. When results is not NULL it receives
  * one result per command, up to cap; returns the number of commands the
  * batch holds (results beyond cap are computed but not stored). Never fails.

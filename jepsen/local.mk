@@ -29,6 +29,7 @@ jepsen_jepsen_runner_SOURCES = \
 	jepsen/runner/runner.h jepsen/runner/main.c jepsen/runner/opts.c \
 	jepsen/runner/hist.c jepsen/runner/resp.c jepsen/runner/node.c \
 	jepsen/runner/net.c jepsen/runner/grudge.c jepsen/runner/nemesis.c \
+	jepsen/runner/member.c \
 	jepsen/runner/worker.c \
 	jepsen/runner/keys.c jepsen/runner/replicas.c \
 	jepsen/runner/lists.c \

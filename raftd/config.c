@@ -23,7 +23,7 @@ enum {
 	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
 	OPT_SNAP_LOG_RATIO, OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
-	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_JOIN, OPT_RESTORE,
+	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_UNSAFE_NO_DEDUP, OPT_JOIN, OPT_RESTORE,
 	OPT_HELP, OPT_VERSION
 };
 
@@ -46,6 +46,7 @@ static const struct option cfg_options[] = {
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"max-read-wait", required_argument, NULL, OPT_MAX_READ_WAIT},
 	{"unsafe-read-without-barrier", no_argument, NULL, OPT_UNSAFE_READS},
+	{"unsafe-no-session-dedup", no_argument, NULL, OPT_UNSAFE_NO_DEDUP},
 	{"join", no_argument, NULL, OPT_JOIN},
 	{"restore", required_argument, NULL, OPT_RESTORE},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -95,6 +96,10 @@ static const char cfg_usage[] =
 "  --unsafe-read-without-barrier\n"
 "                            serve every read at once from local state on any\n"
 "                            node: stale reads become possible\n"
+"  --unsafe-no-session-dedup\n"
+"                            apply a retried sequenced write (RD.SEQ) again\n"
+"                            instead of answering it from its stored first\n"
+"                            result: exactly-once sessions apply retries twice\n"
 "Other:\n"
 "  --log-level LEVEL         debug, info, warn or error (default info)\n"
 "  --help, --version\n";
@@ -267,6 +272,9 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 		return cfg_set_uint(name, val, 0, 600000, &cfg->max_read_wait_ms);
 	case OPT_UNSAFE_READS:
 		cfg->unsafe_read_without_barrier = 1;
+		return 0;
+	case OPT_UNSAFE_NO_DEDUP:
+		cfg->unsafe_no_session_dedup = 1;
 		return 0;
 	case OPT_JOIN:
 		cfg->join = 1;

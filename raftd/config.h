@@ -41,6 +41,8 @@ struct rd_config {
 	/* Known-bad mode for proving the fault tests bite: serve every read at
 	 * once from this node's local state, with no barrier and no redirect. */
 	int unsafe_read_without_barrier;
+	/* Known-bad mode: re-apply retried sequenced writes (no exactly-once). */
+	int unsafe_no_session_dedup;
 	/* --join: never bootstrap; wait for the leader to add this node. */
 	int join;
 	/* --restore FILE: seed a new cluster from this backup instead of

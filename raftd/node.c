@@ -185,6 +185,7 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	f = fsm_new();
 	if (f == NULL)
 		return -1;
+	fsm_set_unsafe_no_session_dedup(cfg->unsafe_no_session_dedup);
 	rd_glue_init(&n->glue, f, cfg->id);
 	n->glue.find = rd_write_find_results;
 	n->glue.find_arg = n;

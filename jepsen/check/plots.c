@@ -28,6 +28,8 @@ static const char *jp_fault_color(const char *kind)
 		return "#f08080";
 	if (strcmp(kind, "pause") == 0)
 		return "#87cefa";
+	if (strcmp(kind, "membership") == 0)
+		return "#e6d96a";
 	return "#c0c0c0";
 }
 

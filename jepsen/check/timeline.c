@@ -152,6 +152,7 @@ static void jp_head(FILE *f, size_t nprocs, double height)
 		".ok{background:#b9e4b9}.fail{background:#f5b3b3}.info{background:#ffd59a}\n"
 		".fault{position:absolute;left:%dpx;right:0;z-index:1;opacity:.35;font-size:10px;padding:2px}\n"
 		".partition{background:#c8a2c8}.kill{background:#f08080}.pause{background:#87cefa}"
+		".membership{background:#e6d96a}"
 		".other{background:#c0c0c0}\n"
 		".ph{position:absolute;top:0;width:%dpx;font-weight:bold;text-align:center}\n"
 		".tick{position:absolute;left:0;width:100%%;border-top:1px dotted #bbb;z-index:0}\n"
@@ -161,14 +162,14 @@ static void jp_head(FILE *f, size_t nprocs, double height)
 		"<span class=\"ok\">ok</span> <span class=\"fail\">fail</span> "
 		"<span class=\"info\">info</span>; hover for details. Shaded bands are faults: "
 		"<span class=\"partition\">partition</span> <span class=\"kill\">kill</span> "
-		"<span class=\"pause\">pause</span>.</p>\n<div id=\"t\">\n",
+		"<span class=\"pause\">pause</span> <span class=\"membership\">membership</span>.</p>\n<div id=\"t\">\n",
 		JP_LEFT + nprocs * JP_COL, height, JP_COL - 4, JP_LEFT, JP_COL - 4);
 }
 
 static const char *jp_fault_class(const char *kind)
 {
 	if (strcmp(kind, "partition") == 0 || strcmp(kind, "kill") == 0 ||
-	    strcmp(kind, "pause") == 0)
+	    strcmp(kind, "pause") == 0 || strcmp(kind, "membership") == 0)
 		return kind;
 	return "other";
 }

@@ -137,6 +137,22 @@ static int jr_boot(struct jr_cluster *c)
 	return 0;
 }
 
+/* The membership nemesis needs RD.MEMBER: without it, those faults are
+ * left out (and test.json says so). */
+static void jr_drop_unsupported(struct jr_run *r, struct jr_opts *o)
+{
+	const unsigned member = 1u << JR_MEMBER_ONE | 1u << JR_MEMBER_LEADER;
+	char path[JR_PATH + 32];
+
+	if (!(o->faults & member) || !jr_command_unknown(r, "RD.MEMBER"))
+		return;
+	o->faults &= ~member;
+	jr_log("this raftd has no RD.MEMBER: the membership nemesis is left out");
+	snprintf(path, sizeof path, "%s/test.json", o->dir);
+	if (jr_opts_write(o, path) != 0)
+		jr_log("cannot rewrite %s", path);
+}
+
 static int jr_execute(struct jr_run *r)
 {
 	struct jr_worker *ws = calloc((size_t)r->o->concurrency, sizeof *ws);
@@ -206,10 +222,12 @@ int main(int argc, char **argv)
 	r.wl = jr_workload_named(o.workload);
 	jr_current = &r;
 	jr_log("seed %llu", (unsigned long long)o.seed);
-	if (jr_cluster_init(&c, &o, &h) != 0 || jr_boot(&c) != 0)
+	if (jr_cluster_init(&c, &o, &h) != 0 || jr_boot(&c) != 0) {
 		code = JR_EXIT_HARNESS;
-	else
+	} else {
+		jr_drop_unsupported(&r, &o);
 		code = jr_execute(&r);
+	}
 	jr_cluster_stop(&c);
 	if (jr_hist_close(&h) != 0 && code == 0) {
 		jr_log("writing the history failed: the run cannot be checked");

@@ -10,7 +10,11 @@
  * Kinds follow Jepsen's Raft tests: partitions into random halves, one node
  * or the leader isolated, a ring of overlapping majorities, a bridge; kill -9
  * of one node, a minority, the leader or all nodes, restarted on their own
- * data when healed; SIGSTOP of one node or the leader, SIGCONT when healed.
+ * data when healed; SIGSTOP of one node or the leader, SIGCONT when healed;
+ * membership: a random node or the leader removed from the configuration,
+ * stopped and wiped, and when healed started empty in --join mode and added
+ * back (standby, then voter once caught up), each step an event of its own
+ * (member.c). The final heal makes every node a voter again.
  * While waiting, the main thread also notices nodes that died on their own.
  */
 #include <stdio.h>
@@ -22,10 +26,10 @@
 
 struct jr_fault {
 	enum jr_fault_kind kind;
-	const char *category;          /* partition, kill, pause */
+	const char *category;          /* partition, kill, pause, membership */
 	int targets[JR_MAX_NODES + 1]; /* killed or paused nodes */
 	int ntargets;
-	char what[256];
+	char what[512];
 };
 
 static uint64_t jr_nemesis_rng;
@@ -64,6 +68,8 @@ static int jr_applicable(enum jr_fault_kind k, int n)
 		return n >= 4; /* with three nodes every majority is everyone */
 	case JR_PART_BRIDGE:
 	case JR_KILL_MINORITY:
+	case JR_MEMBER_ONE:    /* a majority of what remains must be two or more */
+	case JR_MEMBER_LEADER:
 		return n >= 3;
 	default:
 		return 1;
@@ -75,18 +81,20 @@ static int jr_applicable(enum jr_fault_kind k, int n)
  * category is random. */
 static int jr_pick(const struct jr_opts *o, enum jr_fault_kind *out)
 {
-	static int order[3], pos = 3;
-	static const int first[4] = {JR_PART_HALVES, JR_KILL_ONE, JR_PAUSE_ONE, JR_FAULT_KINDS};
+	enum { NCAT = 4 };
+	static int order[NCAT], pos = NCAT;
+	static const int first[NCAT + 1] = {JR_PART_HALVES, JR_KILL_ONE, JR_PAUSE_ONE,
+					    JR_MEMBER_ONE, JR_FAULT_KINDS};
 
-	for (int tries = 0; tries < 6; tries++) {
+	for (int tries = 0; tries < 2 * NCAT; tries++) {
 		enum jr_fault_kind ok[JR_FAULT_KINDS];
 		int n = 0, cat;
 
-		if (pos == 3) {
-			int ids[3];
+		if (pos == NCAT) {
+			int ids[NCAT];
 
-			jr_shuffle(ids, 3);
-			for (int k = 0; k < 3; k++)
+			jr_shuffle(ids, NCAT);
+			for (int k = 0; k < NCAT; k++)
 				order[k] = ids[k] - 1;
 			pos = 0;
 		}
@@ -197,10 +205,36 @@ static int jr_is_kill(enum jr_fault_kind k)
 	return k >= JR_KILL_ONE && k <= JR_KILL_ALL;
 }
 
+static int jr_is_member(enum jr_fault_kind k)
+{
+	return k == JR_MEMBER_ONE || k == JR_MEMBER_LEADER;
+}
+
+/* Remove a node (the leader, or a random one) and wipe it; targets holds
+ * it only when that worked, so that healing adds back only what was
+ * removed. */
+static void jr_member_fault(struct jr_run *r, struct jr_fault *f)
+{
+	int ids[JR_MAX_NODES], id;
+	char what[sizeof f->what] = "";
+
+	jr_shuffle(ids, r->o->nodes);
+	id = f->kind == JR_MEMBER_LEADER ? jr_target_leader(r, f->what, sizeof f->what) : ids[0];
+	if (jr_member_remove(r, id, what, sizeof what) == 0) {
+		f->targets[0] = id;
+		f->ntargets = 1;
+	}
+	snprintf(f->what + strlen(f->what), sizeof f->what - strlen(f->what), "%s", what);
+}
+
 static void jr_inject(struct jr_run *r, struct jr_fault *f)
 {
 	const char *verb = jr_is_kill(f->kind) ? "killed" : "paused";
 
+	if (jr_is_member(f->kind)) {
+		jr_member_fault(r, f);
+		return;
+	}
 	if (jr_is_partition(f->kind)) {
 		if (jr_partition(r, f) != 0)
 			snprintf(f->what + strlen(f->what), sizeof f->what - strlen(f->what),
@@ -219,16 +253,11 @@ static void jr_inject(struct jr_run *r, struct jr_fault *f)
 	}
 }
 
-/* A nemesis event; f is phase-category ("start-kill"), value what (a
- * string) or null. */
-static void jr_record(struct jr_run *r, const char *phase, const char *category,
-		      const char *type, const char *what)
+void jr_nemesis_event(struct jr_run *r, const char *f, const char *type, const char *what)
 {
-	char f[32];
 	struct buf value;
 
 	buf_init(&value);
-	snprintf(f, sizeof f, "%s%s%s", phase, category[0] ? "-" : "", category);
 	if (what != NULL && (jj_write_str(&value, what, strlen(what)) != 0 ||
 			     buf_append(&value, "", 1) != 0))
 		buf_free(&value);
@@ -236,9 +265,23 @@ static void jr_record(struct jr_run *r, const char *phase, const char *category,
 	buf_free(&value);
 }
 
+/* A fault's own event; f is phase-category ("start-kill"), value what (a
+ * string) or null. */
+static void jr_record(struct jr_run *r, const char *phase, const char *category,
+		      const char *type, const char *what)
+{
+	char f[32];
+
+	snprintf(f, sizeof f, "%s%s%s", phase, category[0] ? "-" : "", category);
+	jr_nemesis_event(r, f, type, what);
+}
+
 static const char *jr_category(enum jr_fault_kind k)
 {
-	return jr_is_partition(k) ? "partition" : jr_is_kill(k) ? "kill" : "pause";
+	return jr_is_partition(k) ? "partition"
+	       : jr_is_kill(k)    ? "kill"
+	       : jr_is_member(k)  ? "membership"
+				  : "pause";
 }
 
 static void jr_start(struct jr_run *r, struct jr_fault *f)
@@ -251,10 +294,16 @@ static void jr_start(struct jr_run *r, struct jr_fault *f)
 
 static void jr_stop(struct jr_run *r, struct jr_fault *f)
 {
-	char what[256];
+	char what[512];
 
 	jr_record(r, "stop", f->category, "invoke", NULL);
-	if (jr_is_partition(f->kind)) {
+	if (jr_is_member(f->kind)) {
+		what[0] = '\0';
+		if (f->ntargets == 0)
+			snprintf(what, sizeof what, "nothing was removed");
+		else
+			jr_member_rejoin(r, f->targets[0], what, sizeof what);
+	} else if (jr_is_partition(f->kind)) {
 		jr_net_heal(r->c);
 		snprintf(what, sizeof what, "healed: rules flushed");
 	} else {
@@ -314,7 +363,7 @@ void jr_nemesis_run(struct jr_run *r, int64_t until_ns)
 
 void jr_nemesis_heal_all(struct jr_run *r)
 {
-	char what[256] = "rules flushed";
+	char what[1024] = "rules flushed";
 
 	jr_record(r, "heal", "", "invoke", NULL);
 	jr_net_heal(r->c);
@@ -327,6 +376,18 @@ void jr_nemesis_heal_all(struct jr_run *r)
 			jr_node_start(r->c, i);
 			snprintf(what + strlen(what), sizeof what - strlen(what), ", started n%d", i);
 		}
+	}
+	if ((r->o->faults & (1u << JR_MEMBER_ONE | 1u << JR_MEMBER_LEADER)) &&
+	    !atomic_load(&r->interrupted)) {
+		/* every node a voter again (a failed re-addition, an interrupt) */
+		char note[512] = "";
+
+		if (jr_cluster_wait_leader(r->c, 30) == 0 || jr_member_heal(r, note, sizeof note) != 0)
+			snprintf(what + strlen(what), sizeof what - strlen(what),
+				 ", NOT all voters: %s", note[0] ? note : "no leader");
+		else
+			snprintf(what + strlen(what), sizeof what - strlen(what), ", all voters%s%s",
+				 note[0] ? ": " : "", note);
 	}
 	jr_record(r, "heal", "", "info", what);
 	jr_log("nemesis: heal all: %s", what);

@@ -73,11 +73,12 @@ static char *jr_fmt(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
-/* The daemon's argv: identity, data, every member, then extra flags. */
+/* The daemon's argv: identity, data, every member, --join for a node that
+ * was wiped once (member.c), then extra flags. */
 static char **jr_node_argv(const struct jr_cluster *c, const struct jr_node *n)
 {
 	const struct jr_opts *o = c->o;
-	size_t max = 8 + 2 * (size_t)o->nodes + (size_t)o->nflags + 4;
+	size_t max = 9 + 2 * (size_t)o->nodes + (size_t)o->nflags + 4;
 	char **argv = calloc(max, sizeof *argv);
 	size_t k = 0;
 
@@ -93,6 +94,8 @@ static char **jr_node_argv(const struct jr_cluster *c, const struct jr_node *n)
 		argv[k++] = jr_fmt("%d,%s:%d,%s:%d", j, c->n[j].ip, JR_RAFT_PORT, c->n[j].ip,
 			 JR_CLIENT_PORT);
 	}
+	if (n->join)
+		argv[k++] = strdup("--join");
 	if (o->snapshot_churn) {
 		argv[k++] = strdup("--snapshot-threshold=32");
 		argv[k++] = strdup("--snapshot-trailing=8");
@@ -196,6 +199,26 @@ void jr_node_kill(struct jr_cluster *c, int id)
 	jr_node_reaped(n);
 }
 
+void jr_node_stop(struct jr_cluster *c, int id, double grace_s)
+{
+	struct jr_node *n = &c->n[id];
+	int64_t deadline = jr_now_ns() + (int64_t)(grace_s * 1e9);
+
+	if (n->pid == 0)
+		return;
+	kill(n->pid, SIGCONT);
+	kill(n->pid, SIGTERM);
+	while (jr_now_ns() < deadline) {
+		if (waitpid(n->pid, NULL, WNOHANG) == n->pid) {
+			jr_node_reaped(n);
+			return;
+		}
+		jr_sleep(0.05);
+	}
+	jr_log("node %d did not stop within %.0f s of SIGTERM: killing it", id, grace_s);
+	jr_node_kill(c, id);
+}
+
 void jr_node_pause(struct jr_cluster *c, int id)
 {
 	if (c->n[id].pid != 0 && kill(c->n[id].pid, SIGSTOP) == 0)
@@ -254,6 +277,25 @@ void jr_cluster_reap(struct jr_cluster *c)
 			c->crashes[c->ncrashes++] = (struct jr_crash){i, status, jr_now_ns()};
 		jr_node_reaped(n);
 	}
+}
+
+int jr_node_info(const struct jr_node *n, const char *field, char *out, size_t len)
+{
+	const char *argv[] = {"RD.NODEINFO"};
+	char text[2048], *save = NULL, *prev = NULL;
+
+	if (jr_resp_call(n->ip, JR_CLIENT_PORT, 500, 1, argv, text, sizeof text) != 0 ||
+	    text[0] == '-')
+		return -1;
+	/* field/value lines; no value is empty */
+	for (char *t = strtok_r(text, "\n", &save); t != NULL; t = strtok_r(NULL, "\n", &save)) {
+		if (prev != NULL && strcmp(prev, field) == 0) {
+			snprintf(out, len, "%s", t);
+			return 0;
+		}
+		prev = t;
+	}
+	return -1;
 }
 
 /* "state" and "term" out of RD.NODEINFO's field/value lines. */

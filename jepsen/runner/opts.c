@@ -14,7 +14,7 @@
 static const char *const jr_fault_names[JR_FAULT_KINDS] = {
 	"partition-halves", "partition-one", "partition-leader", "partition-ring",
 	"partition-bridge", "kill-one", "kill-minority", "kill-leader", "kill-all",
-	"pause-one", "pause-leader",
+	"pause-one", "pause-leader", "membership-one", "membership-leader",
 };
 
 const char *jr_fault_name(enum jr_fault_kind k)
@@ -27,10 +27,12 @@ static const char jr_usage[] =
 "  (normally started by jepsen/run, which sets up the network namespaces)\n"
 "  --nodes N              cluster size, 1..9 (default 5)\n"
 "  --workload W           register, set, append or lock (default register)\n"
-"  --nemesis LIST         comma-separated: partition, kill, pause (each a category),\n"
-"                         or partition-halves|one|leader|ring|bridge, kill-one|minority|\n"
-"                         leader|all, pause-one|leader, snapshot (tiny snapshot\n"
-"                         threshold), all, none (default partition,kill,pause)\n"
+"  --nemesis LIST         comma-separated: partition, kill, pause, membership (each\n"
+"                         a category), or partition-halves|one|leader|ring|bridge,\n"
+"                         kill-one|minority|leader|all, pause-one|leader,\n"
+"                         membership-one|leader (remove a node, wipe it, add it\n"
+"                         back), snapshot (tiny snapshot threshold), all (every\n"
+"                         kind), none (default partition,kill,pause)\n"
 "  --time-limit S         seconds of operations (default 60)\n"
 "  --interval S           mean seconds of each fault and of each calm (default 5)\n"
 "  --recovery S           seconds between healing and final reads (default 5)\n"
@@ -42,6 +44,10 @@ static const char jr_usage[] =
 "  --rate R               operations per second over all threads (default 100)\n"
 "  --op-timeout MS        client deadline per operation (default 2000)\n"
 "  --sessions             append: issue appends through exactly-once sessions\n"
+"  --lose-replies P       append with --sessions: treat an append's reply as lost\n"
+"                         with probability P (0..1) and send the same sequenced\n"
+"                         request again (same session and seq), as libraftd does\n"
+"                         after a timeout; the second reply counts\n"
 "  --fresh-clients        open a new connection (at the worker's own node) for\n"
 "                         every operation, like many short-lived clients\n"
 "  --stale-reads          register: read in STALE mode (not linearizable: a\n"
@@ -60,6 +66,8 @@ static unsigned jr_fault_mask(const char *name)
 		return 0xFu << JR_KILL_ONE;
 	if (strcmp(name, "pause") == 0)
 		return 0x3u << JR_PAUSE_ONE;
+	if (strcmp(name, "membership") == 0)
+		return 0x3u << JR_MEMBER_ONE;
 	if (strcmp(name, "all") == 0)
 		return (1u << JR_FAULT_KINDS) - 1;
 	for (int k = 0; k < JR_FAULT_KINDS; k++)
@@ -126,7 +134,7 @@ static void jr_defaults(struct jr_opts *o)
 
 enum {
 	O_NODES = 256, O_WORKLOAD, O_NEMESIS, O_TIME, O_INTERVAL, O_RECOVERY, O_CONC, O_TPK,
-	O_OPK, O_RATE, O_TIMEOUT, O_SESSIONS, O_STALE, O_FRESH, O_DIR, O_RAFTD, O_FLAG, O_SEED, O_NS,
+	O_OPK, O_RATE, O_TIMEOUT, O_SESSIONS, O_LOSE, O_STALE, O_FRESH, O_DIR, O_RAFTD, O_FLAG, O_SEED, O_NS,
 	O_NET, O_HELP
 };
 
@@ -143,6 +151,7 @@ static const struct option jr_longopts[] = {
 	{"rate", required_argument, NULL, O_RATE},
 	{"op-timeout", required_argument, NULL, O_TIMEOUT},
 	{"sessions", no_argument, NULL, O_SESSIONS},
+	{"lose-replies", required_argument, NULL, O_LOSE},
 	{"stale-reads", no_argument, NULL, O_STALE},
 	{"fresh-clients", no_argument, NULL, O_FRESH},
 	{"dir", required_argument, NULL, O_DIR},
@@ -202,6 +211,8 @@ static int jr_opt(int c, const char *arg, struct jr_opts *o)
 	case O_SESSIONS:
 		o->sessions = 1;
 		return 0;
+	case O_LOSE:
+		return jr_num("lose-replies", arg, 0, 1, &o->lose_replies);
 	case O_STALE:
 		o->stale_reads = 1;
 		return 0;
@@ -274,6 +285,11 @@ int jr_opts_parse(int argc, char **argv, struct jr_opts *o)
 			"operation: not with --sessions or the lock workload\n");
 		return -1;
 	}
+	if (o->lose_replies > 0 && (!o->sessions || strcmp(o->workload, "append") != 0)) {
+		fprintf(stderr, "jepsen-runner: --lose-replies retries sequenced appends: it needs "
+			"--workload append --sessions\n");
+		return -1;
+	}
 	if (o->threads_per_key > o->concurrency)
 		o->threads_per_key = o->concurrency;
 	return 0;
@@ -301,10 +317,11 @@ int jr_opts_write(const struct jr_opts *o, const char *path)
 	buf_printf(&b, "],\"snapshot_churn\":%s,\"time_limit\":%g,\"interval\":%g,"
 		   "\"recovery\":%g,\"concurrency\":%d,\"threads_per_key\":%d,"
 		   "\"ops_per_key\":%d,\"rate\":%g,\"op_timeout_ms\":%u,\"sessions\":%s,"
+		   "\"lose_replies\":%g,"
 		   "\"stale_reads\":%s,\"fresh_clients\":%s,\"seed\":%llu",
 		   o->snapshot_churn ? "true" : "false", o->time_limit, o->interval, o->recovery,
 		   o->concurrency, o->threads_per_key, o->ops_per_key, o->rate, o->op_timeout_ms,
-		   o->sessions ? "true" : "false", o->stale_reads ? "true" : "false",
+		   o->sessions ? "true" : "false", o->lose_replies, o->stale_reads ? "true" : "false",
 		   o->fresh_clients ? "true" : "false", (unsigned long long)o->seed);
 	jr_json_kv(&b, "raftd", o->raftd);
 	buf_printf(&b, ",\"raftd_flags\":[");

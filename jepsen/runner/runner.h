@@ -9,7 +9,8 @@
  *      invocation and completion in history.jsonl (hist.c);
  *   3. meanwhile injects faults on a schedule (nemesis.c): partitions as
  *      iptables rules inside node namespaces (net.c), kill -9 and restart,
- *      SIGSTOP/SIGCONT;
+ *      SIGSTOP/SIGCONT, membership changes (member.c: remove a node, wipe
+ *      it, add it back as a new member);
  *   4. at the time limit stops the clients, heals everything, waits for the
  *      cluster to recover, performs final reads, and compares the
  *      replicas' state digests (replicas.c).
@@ -50,6 +51,8 @@ enum jr_fault_kind {
 	JR_KILL_ALL,
 	JR_PAUSE_ONE,     /* SIGSTOP, SIGCONT later */
 	JR_PAUSE_LEADER,
+	JR_MEMBER_ONE,    /* remove a random node, wipe it, add it back */
+	JR_MEMBER_LEADER, /* the same with the leader (it hands over first) */
 	JR_FAULT_KINDS
 };
 
@@ -67,6 +70,8 @@ struct jr_opts {
 	double rate;                /* operations per second, all threads */
 	unsigned op_timeout_ms;
 	int sessions;               /* append: issue appends in exactly-once sessions */
+	double lose_replies;        /* append with sessions: probability of treating
+				       an append's reply as lost and retrying it */
 	int stale_reads;            /* register: read with RDC_STALE (known bad) */
 	int fresh_clients;          /* a new connection for every operation */
 	const char *dir;            /* run directory to write */
@@ -112,6 +117,8 @@ struct jr_node {
 	char ip[32];
 	pid_t pid;       /* 0 when not running */
 	int paused;
+	int join;        /* start with --join: wiped once, never bootstrap again */
+	int fresh;       /* wiped, not yet back in the configuration */
 	char dir[JR_PATH];
 };
 
@@ -136,6 +143,12 @@ int jr_cluster_init(struct jr_cluster *c, const struct jr_opts *o, struct jr_his
 int jr_node_start(struct jr_cluster *c, int id);
 /* SIGKILL and reap. */
 void jr_node_kill(struct jr_cluster *c, int id);
+/* SIGTERM (after SIGCONT), SIGKILL if it is still running after grace_s;
+ * reaped either way. */
+void jr_node_stop(struct jr_cluster *c, int id, double grace_s);
+/* The value of field in node n's RD.NODEINFO ("state", "applied_index"...)
+ * into out. 0, or -1 when the node does not answer or lacks the field. */
+int jr_node_info(const struct jr_node *n, const char *field, char *out, size_t len);
 void jr_node_pause(struct jr_cluster *c, int id);
 void jr_node_resume(struct jr_cluster *c, int id);
 /* SIGTERM (then SIGKILL after a grace period) every node, and reap. */
@@ -294,6 +307,25 @@ void jr_sleep(double seconds);
 /* Inject faults until the time limit (or an interrupt), then heal all. */
 void jr_nemesis_run(struct jr_run *r, int64_t until_ns);
 void jr_nemesis_heal_all(struct jr_run *r);
+/* One nemesis event: f (e.g. "member-add"), type "invoke" or "info", what
+ * a string for the value, or NULL for null. */
+void jr_nemesis_event(struct jr_run *r, const char *f, const char *type, const char *what);
+
+/* ---- membership (member.c) ---------------------------------------------------- */
+
+/* Remove node id from the configuration through the leader (the leader
+ * hands over first when it is the one), then stop it, wipe its data and
+ * mark it to start in --join mode. A summary is appended to what. 0, or -1
+ * when it could not be removed (it is then left running, untouched) or
+ * wiped. */
+int jr_member_remove(struct jr_run *r, int id, char *what, size_t len);
+/* Bring node id back as a voter from wherever it stands: out of the
+ * configuration (wiped first if it still has data, started empty with
+ * --join, RD.MEMBER ADD), a standby (wait until it has caught up, PROMOTE).
+ * 0 once it is a voter, -1 when that did not happen in time. */
+int jr_member_rejoin(struct jr_run *r, int id, char *what, size_t len);
+/* jr_member_rejoin for every node that is not a voter. 0 when all are. */
+int jr_member_heal(struct jr_run *r, char *what, size_t len);
 
 /* ---- convergence -------------------------------------------------------------- */
 
