@@ -492,6 +492,7 @@ enum { S_RAFT, S_CLIENT, S_ROLE, S_STATE, S_NSTR };
 struct raw_member {
 	struct rdc_member m;
 	const struct resp_value *str[S_NSTR];
+	int lags; /* lag_entries and lag_ms received as numbers */
 };
 
 static const char *const str_fields[S_NSTR] = {"raft_addr", "client_addr",
@@ -536,8 +537,9 @@ static int member_field(struct raw_member *rm, const struct resp_value *name,
 
 		if (!known)
 			*num = 0;
-		if (num == &rm->m.lag_entries)
-			rm->m.lag_known = known;
+		if (known && (num == &rm->m.lag_entries ||
+			      num == &rm->m.lag_ms))
+			rm->m.lag_known = ++rm->lags == 2;
 		return 0;
 	}
 	if (resp_value_is(name, "reachable")) {

@@ -18,7 +18,10 @@
  * member also reports contact_ms, how long ago it last heard from a leader
  * (0 on the leader itself), which tells a cut-off member from a slow one.
  * A member whose view lacks applied_time_ms (an older binary during an
- * upgrade) shows lag_ms "-".
+ * upgrade), or that has applied no command yet, shows lag_ms "-".
+ * Like MongoDB's, the lag in time of a member one entry behind right after
+ * a write that ended a quiet spell is the length of that spell, until the
+ * member applies the write (at the leader's next heartbeat).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,8 +232,10 @@ static void status_lag(struct status_view *v, const struct status_view *l)
 	    status_number(v, STATUS_F_APPLIED, &mv))
 		snprintf(v->v[STATUS_F_LAG], STATUS_FIELD_MAX, "%llu",
 			 status_behind(lv, mv));
+	/* A member that has applied no command yet (just added) has no
+	 * cluster time to compare: its lag in time is not known. */
 	if (status_number(l, STATUS_F_TIME, &lv) &&
-	    status_number(v, STATUS_F_TIME, &mv))
+	    status_number(v, STATUS_F_TIME, &mv) && (mv > 0 || lv == 0))
 		snprintf(v->v[STATUS_F_LAG_MS], STATUS_FIELD_MAX, "%llu",
 			 status_behind(lv, mv));
 }

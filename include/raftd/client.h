@@ -204,12 +204,15 @@ struct rdc_kv {
  * are). reachable is 1 when the answering node could reach this member;
  * the numbers of a member it could not reach are not known and read 0.
  *
- * Lag behind the leader (lag_known is 0, and both read 0, when no leader or
- * not this member answered): lag_entries is the leader's last log index
- * minus the member's applied index; lag_ms is how much older the member's
- * state is than the leader's, in cluster time (the leader's clock stamped
- * into each command: 0 on an idle cluster). contact_ms is how long ago the
- * member last heard from a leader (0 on the leader). */
+ * Lag behind the leader, as MongoDB's rs.status() shows it (lag_known is 0,
+ * and both read 0, when no leader or not this member answered, or the
+ * member has applied no command yet): lag_entries is the leader's last log
+ * index minus the member's applied index; lag_ms is how much older the
+ * member's state is than the leader's, in cluster time (the leader's clock
+ * stamped into each command: 0 on an idle cluster; right after a write
+ * that ends a quiet spell, a member that has not applied it yet shows the
+ * length of the spell). contact_ms is how long ago the member last heard
+ * from a leader (0 on the leader). */
 struct rdc_member {
 	uint64_t id;
 	const char *raft_addr;

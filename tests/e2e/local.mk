@@ -7,3 +7,4 @@ TESTS += tests/e2e/snapshot_policy.sh
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/failover.inc
 TESTS += tests/e2e/catchup.sh
 TESTS += tests/e2e/backup.sh
+TESTS += tests/e2e/standby.sh

@@ -144,14 +144,17 @@ static void decode_status_lags(void **state)
 
 	(void)state;
 	assert_int_equal(decode(RDC__OP_STATUS, ENV(
-		"*2\r\n"
+		"*3\r\n"
 		"*10\r\n" PAIR("2\r\nid", "1\r\n4") PAIR("9\r\nreachable", "3\r\nyes")
 		PAIR("10\r\ncontact_ms", "2\r\n35") PAIR("11\r\nlag_entries", "2\r\n12")
 		PAIR("6\r\nlag_ms", "3\r\n250")
 		"*8\r\n" PAIR("2\r\nid", "1\r\n5") PAIR("9\r\nreachable", "2\r\nno")
-		PAIR("11\r\nlag_entries", "1\r\n-") PAIR("6\r\nlag_ms", "1\r\n-"),
+		PAIR("11\r\nlag_entries", "1\r\n-") PAIR("6\r\nlag_ms", "1\r\n-")
+		/* just added: entries behind known, time not yet */
+		"*8\r\n" PAIR("2\r\nid", "1\r\n6") PAIR("9\r\nreachable", "3\r\nyes")
+		PAIR("11\r\nlag_entries", "1\r\n9") PAIR("6\r\nlag_ms", "1\r\n-"),
 		3, 40), &res), RDC_OK);
-	assert_int_equal(res.reply.nmembers, 2);
+	assert_int_equal(res.reply.nmembers, 3);
 	assert_int_equal(res.reply.members[0].id, 4);
 	assert_int_equal(res.reply.members[0].lag_known, 1);
 	assert_int_equal(res.reply.members[0].lag_entries, 12);
@@ -159,6 +162,8 @@ static void decode_status_lags(void **state)
 	assert_int_equal(res.reply.members[0].contact_ms, 35);
 	assert_int_equal(res.reply.members[1].lag_known, 0);
 	assert_int_equal(res.reply.members[1].lag_entries, 0);
+	assert_int_equal(res.reply.members[2].lag_known, 0);
+	assert_int_equal(res.reply.members[2].lag_entries, 9);
 	rdc__result_free(&res);
 }
 
