@@ -19,11 +19,13 @@
 
 #include "client/raftctl.h"
 
-static int parse_id(const char *what, const char *s, uint64_t *id)
+/* what: the command, for the message ("member promote", "transfer"). */
+static int parse_id(const char *what, const char *verb, const char *s,
+		    uint64_t *id)
 {
 	if (parse_u64(s, id) != 0 || *id == 0)
-		return usage_error("%s: ID must be a positive integer, not '%s'",
-				   what, s);
+		return usage_error("%s%s%s: ID must be a positive integer, not '%s'",
+				   what, verb ? " " : "", verb ? verb : "", s);
 	return EXIT_OK;
 }
 
@@ -136,7 +138,7 @@ int cmd_member(struct cli *cli)
 				   verb);
 	if (cli->argc < 2)
 		return usage_error("member %s: expected ID", verb);
-	rc = parse_id(verb, cli->argv[1], &id);
+	rc = parse_id("member", verb, cli->argv[1], &id);
 	if (rc != EXIT_OK)
 		return rc;
 	if (strcmp(verb, "add") == 0)
@@ -152,7 +154,7 @@ int cmd_transfer(struct cli *cli)
 	int rc;
 
 	if (cli->argc == 1) {
-		rc = parse_id("transfer", cli->argv[0], &want);
+		rc = parse_id("transfer", NULL, cli->argv[0], &want);
 		if (rc != EXIT_OK)
 			return rc;
 	}

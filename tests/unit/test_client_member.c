@@ -304,6 +304,64 @@ static void member_list_is_returned_to_the_caller(void **state)
 	rdc_close(c);
 }
 
+/* The asynchronous forms: pipelined on one connection, results in the
+ * callback's struct rdc_reply, each callback exactly once. */
+struct async_out {
+	int calls;
+	int status;
+	int64_t integer;
+	uint64_t index;
+	size_t nservers;
+	char role[16];
+};
+
+static void on_async(rdc_async_req *req, int status, const struct rdc_reply *r)
+{
+	struct async_out *o = rdc_async_req_data(req);
+
+	o->calls++;
+	o->status = status;
+	o->integer = r->integer;
+	o->index = r->meta.index;
+	o->nservers = r->nservers;
+	if (r->nservers > 0)
+		snprintf(o->role, sizeof(o->role), "%s", r->servers[0].role);
+}
+
+static void async_calls_report_through_the_callback(void **state)
+{
+	struct fake *f = *state;
+	struct async_out out[3] = {{0}};
+	uv_loop_t loop;
+	rdc_async *a;
+
+	script(f, 0, 3, FAKE_REPLY, ENV("+OK\r\n", 3, 21),
+	       FAKE_REPLY, ENV("*1\r\n" SERVER(7, "3\r\na:7", "3\r\nb:7", "7\r\nstandby"), 3, 21),
+	       FAKE_REPLY, ENV(":2\r\n", 4, 22));
+	uv_loop_init(&loop);
+	a = rdc_async_open(&loop, fake_addr(f, 0), NULL);
+	assert_int_equal(rdc_async_errcode(a), RDC_OK);
+	assert_int_equal(rdc_async_member_add(a, 7, "a:7", "b:7", on_async, &out[0]), RDC_OK);
+	assert_int_equal(rdc_async_member_list(a, on_async, &out[1]), RDC_OK);
+	assert_int_equal(rdc_async_transfer(a, 0, on_async, &out[2]), RDC_OK);
+	/* refused at once, and then no callback */
+	assert_int_equal(rdc_async_member_promote(a, 0, on_async, &out[0]), RDC_INVALID);
+	while (out[2].calls == 0)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(out[0].calls, 1);
+	assert_int_equal(out[0].status, RDC_OK);
+	assert_int_equal(out[0].index, 21);
+	assert_int_equal(out[1].status, RDC_OK);
+	assert_int_equal(out[1].nservers, 1);
+	assert_string_equal(out[1].role, "standby");
+	assert_int_equal(out[2].status, RDC_OK);
+	assert_int_equal(out[2].integer, 2);
+	assert_request(f, 0, 2, "RD.TRANSFER");
+	rdc_async_close(a, NULL, NULL);
+	assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +377,7 @@ int main(void)
 		NET(transfer_is_resent_after_a_lost_answer),
 		NET(transfer_that_does_not_move_is_unavailable),
 		NET(member_list_is_returned_to_the_caller),
+		NET(async_calls_report_through_the_callback),
 #undef NET
 	};
 
