@@ -15,7 +15,6 @@
  * The blocking calls run the asynchronous ones through rdc__sync_call.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "client/member_cmd.h"
 #include "client/request.h"
@@ -115,6 +114,18 @@ static int submit_list(rdc_async *a, const void *args, rdc_async_cb cb,
 	return rdc_async_member_list(a, cb, data);
 }
 
+/* For a blocking call whose own arguments are wrong: fails like any
+ * refused submission, so the client's status and message say so. */
+static int submit_invalid(rdc_async *a, const void *args, rdc_async_cb cb,
+			  void *data)
+{
+	(void)a;
+	(void)args;
+	(void)cb;
+	(void)data;
+	return RDC_INVALID;
+}
+
 static int submit_transfer(rdc_async *a, const void *args, rdc_async_cb cb,
 			   void *data)
 {
@@ -166,11 +177,8 @@ int rdc_member_list(rdc_client *c, struct rdc_server **servers, size_t *n,
 	struct rdc__sync_out out;
 	int rc;
 
-	if (servers == NULL || n == NULL) {
-		if (meta != NULL)
-			memset(meta, 0, sizeof(*meta));
-		return RDC_INVALID;
-	}
+	if (servers == NULL || n == NULL)
+		return rdc__sync_call(c, submit_invalid, NULL, &out, meta);
 	rc = rdc__sync_call(c, submit_list, NULL, &out, meta);
 	*servers = out.block;
 	*n = out.n;

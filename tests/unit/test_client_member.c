@@ -297,6 +297,8 @@ static void member_list_is_returned_to_the_caller(void **state)
 	assert_string_equal(ss[0].role, "spare");
 	assert_int_equal(meta.index, 50);
 	rdc_member_list_free(ss);
+	assert_int_equal(rdc_member_list(c, NULL, &n, &meta), RDC_INVALID);
+	assert_int_equal(rdc_errcode(c), RDC_INVALID);
 	/* script exhausted: -ERR, and the outputs are cleared */
 	assert_int_equal(rdc_member_list(c, &ss, &n, &meta), RDC_BADREQUEST);
 	assert_null(ss);
