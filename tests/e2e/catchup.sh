@@ -41,10 +41,22 @@ nodeinfo_field() { # node field -> value ("" when the node does not answer)
     awk -v f="$2" 'prev==f{print; exit} {prev=$0}'
 }
 
-# The "restored snapshot at index N" indexes in node i's log, one a line.
-restores() {
-  sed -n 's/.*restored snapshot at index \([0-9]*\):.*/\1/p' \
-    "$RAFTD_CLUSTER_DIR/n$1/raftd.log"
+# The "restored snapshot at index N" indexes in node i's log, one a line
+# (since its latest start with `since_start`).
+restores() { # node [since_start]
+  local log="$RAFTD_CLUSTER_DIR/n$1/raftd.log"
+  if [[ "${2:-}" == since_start ]]; then
+    awk '/ restarting from the existing data / {n = NR} END {print n + 0}' "$log" |
+      { read -r from; tail -n +"$((from + 1))" "$log"; }
+  else
+    cat "$log"
+  fi | sed -n 's/.*restored snapshot at index \([0-9]*\):.*/\1/p'
+}
+
+# INFO's snapshots_restored: snapshots this process has loaded (at start-up
+# from its own disk, or installed from the leader).
+info_restored() {
+  rc "$1" INFO | tr -d '\r' | sed -n 's/^snapshots_restored://p'
 }
 
 # Succeed when node i restored a snapshot whose index is above min.
@@ -186,11 +198,13 @@ step "first batch: ${#EXP[@]} keys; the leader's log at $(nodeinfo_field "$(lead
 L=$(leader)
 F=$(follower_of "$L")
 X=$(nodeinfo_field "$F" last_index)
+r0=$(info_restored "$F")
 kill -STOP "$(node_pid "$F")"
 write_past "$X" "$BEHIND"
 kill -CONT "$(node_pid "$F")"
 s=$(wait_caught_up "$F" 20)
-if restored_past "$F" "$X"; then how="a snapshot"; else how="the log"; fi
+r1=$(info_restored "$F")
+if restored_past "$F" "$X" && ((r1 > r0)); then how="a snapshot"; else how="the log"; fi
 step "paused node $F (at index $X) caught up in ${s}s through $how"
 
 # ---- phase 2: a killed follower, restarted under writes -------------------
@@ -208,6 +222,8 @@ sleep 0.3
 s=$(wait_caught_up "$F" 25)
 restored_past "$F" "$X" ||
   fail "node $F (killed at index $X) caught up without installing a newer snapshot (restores: $(restores "$F" | tr '\n' ' '))"
+expect_eq "$(info_restored "$F")" "$(restores "$F" since_start | wc -l)" \
+  "node $F's INFO snapshots_restored vs the restores it logged since its restart"
 KILLED=$F
 step "killed node $F (at index $X) caught up in ${s}s from the snapshot at index $(restores "$F" | tail -1) plus the tail"
 
@@ -221,6 +237,8 @@ NODES=4
 s=$(wait_caught_up 4 25)
 restored_past 4 "$X" ||
   fail "new node 4 caught up without installing a snapshot past index $X (restores: $(restores 4 | tr '\n' ' '))"
+n4=$(info_restored 4)
+[[ "$n4" =~ ^[0-9]+$ ]] && ((n4 >= 1)) || fail "node 4's INFO snapshots_restored is '$n4'"
 step "new node 4 caught up in ${s}s from the snapshot at index $(restores 4 | tail -1) plus the tail"
 
 # ---- the state, key by key ------------------------------------------------
