@@ -2,12 +2,12 @@
 # membership.sh - a three-node cluster grows to five and shrinks back to
 # three while a writer keeps appending unique tokens, and no acknowledged
 # write is lost or applied twice:
-#   - nodes 4 and 5 start empty in --join mode, are added as standbys with
-#     raftctl member add (they catch up from the log), then promoted to
-#     voters with raftctl member promote;
+#   - nodes 4 and 5 start empty in --join mode, are added as standbys (they
+#     catch up from the log), then promoted to voters: node 4 with raftctl
+#     member add / promote, node 5 with raftd-cluster add (which runs them);
 #   - the current leader is removed with raftctl member remove (it hands
-#     leadership over first), then node 4; the remaining three converge to
-#     the same state;
+#     leadership over first), then node 4 (or 5) with raftd-cluster remove;
+#     the remaining three converge to the same state;
 #   - the writer APPENDs "w<n>," to one key through any node (redirects
 #     followed); afterwards every acknowledged token is in the value exactly
 #     once, and no token at all appears twice;
@@ -44,11 +44,10 @@ trap 'st=$?; kill "$WRITER" 2>/dev/null || true; set +e; (exit $st); e2e_cleanup
 member() { "$RAFTCTL" --timeout 30 member "$@" >/dev/null || fail "raftctl member $*"; }
 
 sleep 1
-for i in 4 5; do
-  "$CLUSTER" join "$i" >/dev/null
-  member add "$i" "127.0.0.1:$(($(port "$i") + 100))" "127.0.0.1:$(port "$i")"
-  member promote "$i"
-done
+"$CLUSTER" join 4 >/dev/null
+member add 4 "127.0.0.1:$(($(port 4) + 100))" "127.0.0.1:$(port 4)"
+member promote 4
+"$CLUSTER" add 5 >/dev/null || fail "raftd-cluster add 5"
 NODES=5
 RAFTD_ENDPOINTS+=",127.0.0.1:$(port 4),127.0.0.1:$(port 5)"
 list=$("$RAFTCTL" member list | tr -s ' ' | tr '\n' ';')
@@ -69,8 +68,7 @@ L2=$(leader)
 [[ "$L2" != "$L" ]] || fail "node $L is still leader after its removal"
 victim=4
 [[ "$L" == 4 ]] && victim=5
-member remove "$victim"
-"$CLUSTER" stop "$victim"
+"$CLUSTER" remove "$victim" >/dev/null || fail "raftd-cluster remove $victim"
 sleep 1
 touch "$STOP"
 wait "$WRITER"
