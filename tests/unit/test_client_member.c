@@ -135,6 +135,78 @@ static void refuse_malformed_member_replies(void **state)
 	assert_int_equal(decode(RDC__OP_MEMBER, "+OK\r\n", &res), -1);
 }
 
+/* Random replies of every shape near the valid ones (arrays of arrays of
+ * ints, strings, nils, empty and nested arrays) must decode to RDC_OK or
+ * RDC_PROTOCOL, never be read past their ends (the sanitizers watch), and
+ * an accepted server list must hold readable entries. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (unsigned)(rnd_state % n);
+}
+
+static void random_value(struct buf *b, int depth)
+{
+	static const char *const words[] = {"OK", "voter", "", "a:1", "-"};
+
+	switch (rnd(depth < 2 ? 6 : 4)) {
+	case 0: resp_w_int(b, (long long)rnd(5) - 1); break;
+	case 1: resp_w_bulk_str(b, words[rnd(5)]); break;
+	case 2: resp_w_simple(b, words[rnd(2)]); break;
+	case 3: resp_w_nil(b); break;
+	default: {
+		unsigned n = rnd(6);
+
+		resp_w_array(b, n);
+		for (unsigned i = 0; i < n; i++)
+			random_value(b, depth + 1);
+	}
+	}
+}
+
+static void random_replies_never_read_past_the_reply(void **state)
+{
+	static const enum rdc__op ops[] = {RDC__OP_MEMBER, RDC__OP_MLIST,
+					   RDC__OP_TRANSFER};
+	unsigned accepted = 0;
+
+	(void)state;
+	for (int iter = 0; iter < 3000; iter++) {
+		struct resp_reply r;
+		struct rdc__result res;
+		const char *perr;
+		char err[160];
+		struct buf b;
+		int st;
+
+		buf_init(&b);
+		random_value(&b, 0);
+		resp_reply_init(&r);
+		assert_int_equal(resp_parse_reply(b.data, b.len, 1 << 20, 1000,
+						  &r, &perr), (long)b.len);
+		rdc__result_init(&res);
+		st = rdc__decode_member(ops[iter % 3], &r.root, &res, err,
+					sizeof(err));
+		resp_reply_free(&r);
+		buf_free(&b);
+		assert_true(st == RDC_OK || st == RDC_PROTOCOL);
+		for (size_t i = 0; st == RDC_OK && i < res.reply.nservers; i++) {
+			const struct rdc_server *sv = &res.reply.servers[i];
+
+			assert_true(sv->id > 0);
+			assert_true(strlen(sv->raft_addr) + strlen(sv->client_addr) +
+				    strlen(sv->role) < 64);
+		}
+		accepted += st == RDC_OK;
+		rdc__result_free(&res);
+	}
+	assert_true(accepted > 0); /* the generator reaches valid shapes */
+}
+
 /* A status member's field/value pairs as RD.STATUS sends them. */
 #define PAIR(k, v) "$" k "\r\n$" v "\r\n"
 
@@ -371,6 +443,7 @@ int main(void)
 		cmocka_unit_test(decode_member_list),
 		cmocka_unit_test(refuse_malformed_member_replies),
 		cmocka_unit_test(decode_status_lags),
+		cmocka_unit_test(random_replies_never_read_past_the_reply),
 #define NET(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)
 		NET(change_follows_moved_to_the_leader),
 		NET(change_in_progress_is_retried),
