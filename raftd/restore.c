@@ -161,6 +161,7 @@ int rd_restore_prepare(const struct rd_config *cfg)
 {
 	buf_init(&restore.snap);
 	restore.path = cfg->restore;
+	rd_info("restoring from %s: checking the whole file", cfg->restore);
 	if (restore_check_empty(cfg->data_dir) != 0 ||
 	    restore_load(cfg->restore) != 0 || restore_set_members(cfg) != 0) {
 		rd_restore_discard();

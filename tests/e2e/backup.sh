@@ -71,12 +71,10 @@ expect_eq "$(wc -l <"$T/source.at")" "$(field keys)" "keys at the backup's index
 size=$(stat -c %s "$T/b.rdb")
 head -c $((size / 2)) "$T/b.rdb" >"$T/trunc.rdb"
 cp "$T/b.rdb" "$T/flip.rdb"
-python3 - "$T/flip.rdb" $((size / 2)) <<'EOF'
-import sys
-with open(sys.argv[1], "r+b") as f:
-    f.seek(int(sys.argv[2])); b = f.read(1)
-    f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0x10]))
-EOF
+off=$((size / 2))
+byte=$(od -An -tu1 -j "$off" -N1 "$T/flip.rdb" | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 16)))" |
+  dd of="$T/flip.rdb" bs=1 seek="$off" conv=notrunc status=none
 restore_alone() { # FILE DATA_DIR -> raftd's output; fails the test if it ran
   local out code=0
   out=$(timeout 20 "$RAFTD" --id 1 --data-dir "$2" \
