@@ -32,13 +32,17 @@ read -r tok _ <<<"$(env1 RD.LOCK job "$sid")"
   for ((i = 1; i <= 3000; i++)); do
     [[ -f "$T/stop" ]] && break
     rc "$L" SET "w$i" "$i" >/dev/null 2>&1 || true
+    echo "$i" >"$T/written"
   done
 ) &
 WRITER=$!
 sleep 0.5
 expect_eq "$(rc "$L" SET marker acked)" OK "SET marker"
 "$RAFTCTL" snapshot save "$T/b.rdb" >"$T/save.out" || fail "snapshot save failed"
-sleep 0.3
+# let the writer get a few more writes in after the save returned
+written() { local w; w=$(cat "$T/written" 2>/dev/null) || true; echo "${w:-0}"; }
+w0=$(written)
+for _ in $(seq 1 100); do (($(written) >= w0 + 5)) && break; sleep 0.1; done
 touch "$T/stop"
 wait "$WRITER"
 note "$(cat "$T/save.out")"
