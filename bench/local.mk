@@ -18,8 +18,9 @@ bench_raftd_bench_LDADD = client/libraftd.la $(UV_LIBS)
 dist_noinst_SCRIPTS += bench/compare-etcd
 EXTRA_DIST += bench/etcd-tools.sh bench/etcd-putloop/main.go
 
-# Tests: the histogram behind every latency figure, and a 1-second smoke run
-# of raftd-bench against a 1-node cluster (no benchmark runs in make check).
+# Tests: the histogram behind every latency figure, a 1-second smoke run of
+# raftd-bench against a 1-node cluster, and five planned leadership
+# transfers under raftd-bench's writer (no benchmark runs in make check).
 if HAVE_CMOCKA
 check_PROGRAMS += bench/tests/test_hist
 TESTS += bench/tests/test_hist
@@ -27,5 +28,5 @@ bench_tests_test_hist_SOURCES = bench/tests/test_hist.c bench/hist.c bench/hist.
 bench_tests_test_hist_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 bench_tests_test_hist_LDADD = $(CMOCKA_LIBS)
 endif
-TESTS += bench/tests/smoke.sh
-EXTRA_DIST += bench/tests/smoke.sh
+TESTS += bench/tests/smoke.sh bench/tests/transfer.sh
+EXTRA_DIST += bench/tests/smoke.sh bench/tests/transfer.sh

@@ -212,7 +212,7 @@ static void transfer_start(struct rd_req *req, uint64_t id)
 	}
 	memset(&member_transfer, 0, sizeof(member_transfer));
 	member_transfer.data = n;
-	rv = raft_transfer(&n->raft, &member_transfer, id, transfer_done);
+	rv = rd_write_transfer(n, &member_transfer, id, transfer_done);
 	if (rv != 0) {
 		if (rv == RAFT_NOTLEADER)
 			rd_cmd_reply_status(req, RD_ENOTLEADER, 0);

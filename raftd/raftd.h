@@ -67,6 +67,15 @@ int rd_write_submit(struct rd_node *n, const struct fsm_cmd *cmd,
 void rd_write_flush(struct rd_node *n);
 /* Fail everything queued but not yet proposed (leadership lost, shutdown). */
 void rd_write_abort_open(struct rd_node *n, int status);
+/* raft_transfer, made reliable on raft 0.15: hold proposals until the target
+ * (id, or 0 for the most up-to-date voter) has stored the whole log, then
+ * transfer. Returns 0 (cb(req) is called exactly once, later: check
+ * raft_leader() there) or a RAFT_* error (cb is not called). req must stay
+ * alive until raft is closed, as for raft_transfer. */
+int rd_write_transfer(struct rd_node *n, struct raft_transfer *req,
+		      raft_id id, raft_transfer_cb cb);
+/* Whether a transfer is under way: writes and reads are held, not proposed. */
+bool rd_write_holding(struct rd_node *n);
 /* The proposal this node made as (term, seq) and has not heard back of. */
 struct rd_batch *rd_write_find(struct rd_node *n, uint64_t term, uint64_t seq);
 /* rd_glue_find_fn for the node's pending batches (arg: the node). */

@@ -12,14 +12,17 @@
  * collect in `waiting` during a loop iteration; at the end of the iteration
  * rd_read_flush proposes one barrier for all of them. While that barrier is
  * in flight, new reads collect for the next one; at most max_barriers are in
- * flight, so under load each barrier carries many reads.
+ * flight, so under load each barrier carries many reads. During a planned
+ * leadership transfer no barrier is proposed: reads wait (write.c).
  */
 #include <stdlib.h>
 
 #include "common/log.h"
 #include "raftd/raftd.h"
 
+#ifndef READ_MAX_BARRIERS /* -D for experiments (docs/performance.md) */
 #define READ_MAX_BARRIERS 2
+#endif
 
 struct rd_read {
 	rd_read_cb cb;
@@ -57,7 +60,7 @@ int rd_read_submit(struct rd_node *n, rd_read_cb cb, void *arg)
 
 	if (n->closing)
 		return RD_ESHUTDOWN;
-	if (!rd_node_is_leader(n))
+	if (!rd_node_is_leader(n) && !rd_write_holding(n))
 		return RD_ENOTLEADER;
 	r = read_free_list;
 	if (r != NULL)
@@ -137,7 +140,8 @@ void rd_read_flush(struct rd_node *n)
 	struct rd_read *batch = rr->waiting;
 	int rv;
 
-	if (batch == NULL || rr->n_inflight >= READ_MAX_BARRIERS)
+	if (batch == NULL || rr->n_inflight >= READ_MAX_BARRIERS ||
+	    rd_write_holding(n))
 		return;
 	rr->waiting = rr->waiting_tail = NULL;
 	rr->reads += rr->n_waiting;

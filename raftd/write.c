@@ -16,6 +16,10 @@
  *    RAFT_LEADERSHIPLOST: the entry may still commit under the next leader,
  *    so every waiter gets RD_EUNCERTAIN, never success or failure.
  *
+ * 5. A planned leadership transfer (rd_write_transfer) holds the open batch
+ *    and the waiting reads instead of proposing them (see the section at the
+ *    end of this file).
+ *
  * Batch records are recycled through a free list so a busy leader does not
  * allocate per request.
  */
@@ -43,6 +47,8 @@ struct rd_batch {
 };
 
 static struct rd_batch *write_free_list;
+
+static void handover_step(struct rd_node *n);
 
 static struct rd_batch *batch_get(struct rd_node *n)
 {
@@ -146,10 +152,15 @@ int rd_write_submit(struct rd_node *n, const struct fsm_cmd *cmd,
 
 	if (n->closing)
 		return RD_ESHUTDOWN;
-	if (!rd_node_is_leader(n))
+	/* During a transfer even a deposed leader queues: the batch is
+	 * answered with a redirect to the new leader once raft knows it. */
+	if (!rd_node_is_leader(n) && !rd_write_holding(n))
 		return RD_ENOTLEADER;
-	if (w->open != NULL && w->open->enc.len >= n->cfg->max_batch_bytes)
+	if (w->open != NULL && w->open->enc.len >= n->cfg->max_batch_bytes) {
+		if (rd_write_holding(n))
+			return RD_EBUSY;
 		rd_write_flush(n);
+	}
 	if (w->open == NULL && w->n_inflight >= n->cfg->max_inflight_batches)
 		return RD_EBUSY;
 	b = write_open(n);
@@ -220,7 +231,8 @@ void rd_write_flush(struct rd_node *n)
 	size_t len;
 	int rv;
 
-	if (b == NULL)
+	handover_step(n);
+	if (b == NULL || rd_write_holding(n))
 		return;
 	w->open = NULL;
 	if (fsm_batch_end(&b->enc) != 0) {
@@ -284,4 +296,123 @@ void *rd_write_find_results(void *node, uint64_t term, uint64_t seq,
 		*cap = b->n;
 	}
 	return b;
+}
+
+/* ---- planned leadership transfer ----------------------------------------
+ *
+ * raft 0.15's raft_transfer sends TimeoutNow as soon as the target has been
+ * *sent* the whole log. A target still writing the last entries does not
+ * campaign (raft/fix_candidate_durable.c; upstream 64b0b8b fixed the sender
+ * instead), TimeoutNow is not resent, and the transfer fails after an
+ * election timeout during which raft refuses every proposal: writes stop
+ * for the whole election timeout and leadership stays put.
+ *
+ * So the leader first stops proposing (writes collect in the open batch,
+ * reads in the reader's waiting list), waits until the target has
+ * acknowledged the whole log as stored (its match index), and only then
+ * calls raft_transfer: TimeoutNow then always finds a target ready to
+ * campaign. Requests held meanwhile are answered when the transfer ends:
+ * proposed if this node is still leader, else redirected to the new leader
+ * (raft keeps r->transfer set, in every role, until it has heard from the
+ * target as leader, so the redirect names it and the client does not have
+ * to back off and poll). One handover at a time, in one node per process.
+ */
+static struct {
+	struct rd_node *n;          /* set while waiting for the target */
+	struct raft_transfer *req;
+	raft_transfer_cb cb;
+	raft_id id;
+	uint64_t deadline;          /* uv_now() ms */
+} handover;
+
+bool rd_write_holding(struct rd_node *n)
+{
+	return handover.n == n || n->raft.transfer != NULL;
+}
+
+/* The target's replication progress, or NULL (not a voter we replicate to). */
+static const struct raft_progress *handover_progress(struct raft *r, raft_id id)
+{
+	for (unsigned i = 0; i < r->configuration.n; i++)
+		if (r->configuration.servers[i].id == id)
+			return &r->leader_state.progress[i];
+	return NULL;
+}
+
+/* id 0: the voter, other than this node, with the most log stored. */
+static raft_id handover_pick(struct raft *r)
+{
+	raft_id best = 0;
+	raft_index most = 0;
+
+	for (unsigned i = 0; i < r->configuration.n; i++) {
+		const struct raft_server *s = &r->configuration.servers[i];
+
+		if (s->id == r->id || s->role != RAFT_VOTER)
+			continue;
+		if (best == 0 || r->leader_state.progress[i].match_index > most) {
+			best = s->id;
+			most = r->leader_state.progress[i].match_index;
+		}
+	}
+	return best;
+}
+
+int rd_write_transfer(struct rd_node *n, struct raft_transfer *req,
+		      raft_id id, raft_transfer_cb cb)
+{
+	struct raft *r = &n->raft;
+	const struct raft_server *s = NULL;
+
+	if (!rd_node_is_leader(n) || rd_write_holding(n))
+		return RAFT_NOTLEADER;
+	if (id == 0 && (id = handover_pick(r)) == 0)
+		return RAFT_NOTFOUND;
+	for (unsigned i = 0; i < r->configuration.n; i++)
+		if (r->configuration.servers[i].id == id)
+			s = &r->configuration.servers[i];
+	if (s == NULL || id == r->id || s->role != RAFT_VOTER)
+		return RAFT_BADID;
+	handover.n = n;
+	handover.req = req;
+	handover.cb = cb;
+	handover.id = id;
+	handover.deadline = uv_now(n->loop) + n->cfg->election_timeout_ms;
+	return 0;
+}
+
+/* Once per loop iteration (from rd_write_flush): hand over when the target
+ * has stored the whole log; give up (the callback sees this node still
+ * leader) when leadership is lost meanwhile or the target does not catch up
+ * within an election timeout. */
+static void handover_step(struct rd_node *n)
+{
+	struct raft *r = &n->raft;
+	const struct raft_progress *p;
+	struct raft_transfer *req = handover.req;
+	raft_transfer_cb cb = handover.cb;
+	int rv;
+
+	if (handover.n != n)
+		return;
+	if (rd_node_is_leader(n)) {
+		p = handover_progress(r, handover.id);
+		if (p != NULL && p->match_index < raft_last_index(r) &&
+		    uv_now(n->loop) < handover.deadline)
+			return;
+		if (p != NULL && p->match_index >= raft_last_index(r)) {
+			handover.n = NULL;
+			rv = raft_transfer(r, req, handover.id, cb);
+			if (rv == 0)
+				return;
+			rd_warn("leadership transfer to %llu: %s",
+				(unsigned long long)handover.id, raft_strerror(rv));
+		} else if (p != NULL) {
+			rd_warn("leadership transfer: node %llu did not store the "
+				"log within %u ms", (unsigned long long)handover.id,
+				n->cfg->election_timeout_ms);
+		}
+	}
+	handover.n = NULL;
+	cb(req);
 }
