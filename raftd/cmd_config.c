@@ -18,7 +18,10 @@
 #include "raftd/conn.h"
 #include "raftd/raftd.h"
 
-enum cfg_key { CK_THRESHOLD, CK_TRAILING, CK_LOG_BYTES, CK_LOG_RATIO, CK_N };
+enum cfg_key {
+	CK_THRESHOLD, CK_TRAILING, CK_TRAILING_BYTES, CK_LOG_BYTES,
+	CK_LOG_RATIO, CK_N
+};
 
 static const struct {
 	const char *name;
@@ -26,6 +29,7 @@ static const struct {
 } cfg_keys[CK_N] = {
 	[CK_THRESHOLD] = {"snapshot-threshold", 2, 1u << 30},
 	[CK_TRAILING] = {"snapshot-trailing", 1, 1u << 30},
+	[CK_TRAILING_BYTES] = {"snapshot-trailing-bytes", 0, (uint64_t)1 << 40},
 	[CK_LOG_BYTES] = {"snapshot-log-bytes", 0, (uint64_t)1 << 40},
 	[CK_LOG_RATIO] = {"snapshot-log-ratio", 1, 10000},
 };
@@ -44,6 +48,7 @@ static uint64_t cfg_key_get(const struct rd_config *cfg, int k)
 	switch (k) {
 	case CK_THRESHOLD: return cfg->snapshot_threshold;
 	case CK_TRAILING: return cfg->snapshot_trailing;
+	case CK_TRAILING_BYTES: return cfg->snapshot_trailing_bytes;
 	case CK_LOG_BYTES: return cfg->snapshot_log_bytes;
 	default: return cfg->snapshot_log_ratio;
 	}
@@ -63,7 +68,11 @@ static void cfg_key_set(struct rd_node *n, int k, uint64_t v)
 		break;
 	case CK_TRAILING:
 		cfg->snapshot_trailing = (unsigned)v;
-		raft_set_snapshot_trailing(&n->raft, (unsigned)v);
+		n->glue.trailing_max = (unsigned)v; /* used at the next snapshot */
+		break;
+	case CK_TRAILING_BYTES:
+		cfg->snapshot_trailing_bytes = (size_t)v;
+		n->glue.trailing_bytes = v;
 		break;
 	case CK_LOG_BYTES:
 		cfg->snapshot_log_bytes = (size_t)v;
@@ -132,7 +141,7 @@ void rd_cmd_config(struct rd_req *req, size_t argc, const struct resp_arg *argv)
 			     "RD.CONFIG SET name value");
 	else if (k < 0)
 		resp_w_error(&req->out, "ERR unknown setting (snapshot-threshold, "
-			     "snapshot-trailing, snapshot-log-bytes, "
+			     "snapshot-trailing, snapshot-trailing-bytes, snapshot-log-bytes, "
 			     "snapshot-log-ratio)");
 	else if (get)
 		cfg_get(req, k);

@@ -21,7 +21,7 @@
 enum {
 	OPT_ID = 256, OPT_DATA_DIR, OPT_MEMBER, OPT_CONFIG, OPT_ELECTION,
 	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
-	OPT_SNAP_LOG_RATIO, OPT_MAX_KEY,
+	OPT_SNAP_LOG_RATIO, OPT_SNAP_TRAILING_BYTES, OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
 	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_UNSAFE_NO_DEDUP, OPT_JOIN, OPT_RESTORE,
 	OPT_HELP, OPT_VERSION
@@ -38,6 +38,7 @@ static const struct option cfg_options[] = {
 	{"snapshot-trailing", required_argument, NULL, OPT_SNAP_TRAILING},
 	{"snapshot-log-bytes", required_argument, NULL, OPT_SNAP_LOG_BYTES},
 	{"snapshot-log-ratio", required_argument, NULL, OPT_SNAP_LOG_RATIO},
+	{"snapshot-trailing-bytes", required_argument, NULL, OPT_SNAP_TRAILING_BYTES},
 	{"max-key", required_argument, NULL, OPT_MAX_KEY},
 	{"max-value", required_argument, NULL, OPT_MAX_VALUE},
 	{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
@@ -83,7 +84,9 @@ static const char cfg_usage[] =
 "  --snapshot-log-ratio PCT  (default 25; see docs/snapshots.md)\n"
 "  --snapshot-threshold N    and at the latest after N entries (default 65536)\n"
 "  --snapshot-trailing N     entries kept after a snapshot for followers\n"
-"                            that lag (default 4096)\n"
+"                            that lag (default 4096)...\n"
+"  --snapshot-trailing-bytes B  ...at most B bytes of them (default 16777216;\n"
+"                            0: no byte bound)\n"
 "Limits:\n"
 "  --max-key BYTES           largest key (default 8192)\n"
 "  --max-value BYTES         largest value (default 1048576)\n"
@@ -113,6 +116,7 @@ static void cfg_defaults(struct rd_config *cfg)
 	cfg->snapshot_trailing = 4096;
 	cfg->snapshot_log_bytes = 64u << 20;
 	cfg->snapshot_log_ratio = 25;
+	cfg->snapshot_trailing_bytes = 16u << 20;
 	cfg->max_key = 8192;
 	cfg->max_value = 1024 * 1024;
 	cfg->max_request = 4 * 1024 * 1024;
@@ -256,6 +260,9 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 	case OPT_SNAP_LOG_BYTES:
 		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
 				    &cfg->snapshot_log_bytes);
+	case OPT_SNAP_TRAILING_BYTES:
+		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
+				    &cfg->snapshot_trailing_bytes);
 	case OPT_SNAP_LOG_RATIO:
 		return cfg_set_uint(name, val, 1, 10000, &cfg->snapshot_log_ratio);
 	case OPT_MAX_KEY:

@@ -24,6 +24,7 @@
  * (node.c, and the fixture in tests/fixture/cluster.c).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -52,6 +53,11 @@ static int glue_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
 	}
 	fsm_apply(g->fsm, index, buf->base, buf->len, res, cap);
 	g->log_bytes += buf->len;
+	g->recent[g->recent_head] = buf->len > UINT32_MAX ? UINT32_MAX :
+				    (uint32_t)buf->len;
+	g->recent_head = (g->recent_head + 1) % RD_GLUE_RECENT;
+	if (g->recent_n < RD_GLUE_RECENT)
+		g->recent_n++;
 	*result = mine;
 	return 0;
 }
@@ -75,6 +81,9 @@ static int glue_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 
 	if (g->taking)
 		return RAFT_BUSY;
+	/* libraft reads its trailing setting when this snapshot is stored */
+	g->trailing_last = rd_glue_trailing(g);
+	raft_set_snapshot_trailing(g->raft, g->trailing_last);
 	fsm_note_index(g->fsm, index);
 	if (rd_snapfork_start(&g->fork, g->fsm, g->applied_term, index,
 			      rd_snapfork_produce_snap, NULL) != 0) {
@@ -171,9 +180,35 @@ static int glue_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 	return 0;
 }
 
-void rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id)
+unsigned rd_glue_trailing(const struct rd_glue *g)
+{
+	uint64_t sum = 0;
+	size_t i, k = 0, pos = g->recent_head;
+	size_t limit = g->trailing_max;
+
+	if (g->trailing_bytes == 0)
+		return g->trailing_max;
+	/* entries not seen here (configuration changes, barriers) are small;
+	 * beyond what was seen, count nothing more */
+	for (i = 0; i < g->recent_n && k < limit; i++) {
+		pos = (pos + RD_GLUE_RECENT - 1) % RD_GLUE_RECENT;
+		if (sum + g->recent[pos] > g->trailing_bytes)
+			break;
+		sum += g->recent[pos];
+		k++;
+	}
+	if (i == g->recent_n)
+		k = limit; /* everything seen fits: no reason to keep fewer */
+	return k < RD_GLUE_MIN_TRAILING ? RD_GLUE_MIN_TRAILING : (unsigned)k;
+}
+
+int rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id)
 {
 	memset(g, 0, sizeof *g);
+	g->recent = calloc(RD_GLUE_RECENT, sizeof *g->recent);
+	if (g->recent == NULL)
+		return -1;
+	g->trailing_max = 1024;
 	g->fsm = f;
 	g->self_id = self_id;
 	g->fork.memfd = -1;
@@ -185,11 +220,14 @@ void rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id)
 	g->rfsm.restore = glue_restore;
 	g->rfsm.snapshot_finalize = glue_snapshot_finalize;
 	g->rfsm.snapshot_async = glue_snapshot_async;
+	return 0;
 }
 
 void rd_glue_close(struct rd_glue *g)
 {
 	rd_snapfork_release(&g->fork);
+	free(g->recent);
+	g->recent = NULL;
 	fsm_free(g->fsm);
 	g->fsm = NULL;
 }

@@ -37,6 +37,16 @@ struct rd_glue {
 	uint64_t log_bytes;       /* entry bytes applied since the last
 				   * snapshot started (or was restored) */
 	bool policy_armed;        /* libraft's threshold lowered to 1 */
+	/* Trailing entries kept after a snapshot, bounded in bytes too: the
+	 * sizes of the last RD_GLUE_RECENT applied entries, newest at
+	 * recent_head - 1. At each snapshot libraft keeps the newest entries
+	 * that fit in trailing_bytes, at most trailing_max and at least
+	 * RD_GLUE_MIN_TRAILING of them (0 bytes: trailing_max alone). */
+	uint32_t *recent;
+	size_t recent_head, recent_n;
+	unsigned trailing_max;
+	uint64_t trailing_bytes;
+	unsigned trailing_last;   /* what the last snapshot kept */
 	/* the snapshot being taken, if any */
 	bool taking;
 	uint64_t taking_start_us;
@@ -45,8 +55,17 @@ struct rd_glue {
 	struct rd_snapfork fork;
 };
 
-/* Prepare g over f (g takes ownership of f). */
-void rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id);
+#define RD_GLUE_RECENT 65536u
+#define RD_GLUE_MIN_TRAILING 16u
+
+/* Prepare g over f (g takes ownership of f). Returns 0, or -1 when out of
+ * memory (g is then unusable; f was not taken). */
+int rd_glue_init(struct rd_glue *g, fsm *f, uint64_t self_id);
+
+/* How many trailing entries to keep: the newest entries whose sizes add up
+ * to at most g->trailing_bytes, within [RD_GLUE_MIN_TRAILING,
+ * g->trailing_max]. */
+unsigned rd_glue_trailing(const struct rd_glue *g);
 void rd_glue_close(struct rd_glue *g);
 
 #endif

@@ -186,7 +186,12 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	if (f == NULL)
 		return -1;
 	fsm_set_unsafe_no_session_dedup(cfg->unsafe_no_session_dedup);
-	rd_glue_init(&n->glue, f, cfg->id);
+	if (rd_glue_init(&n->glue, f, cfg->id) != 0) {
+		fsm_free(f);
+		return -1;
+	}
+	n->glue.trailing_max = cfg->snapshot_trailing;
+	n->glue.trailing_bytes = cfg->snapshot_trailing_bytes;
 	n->glue.find = rd_write_find_results;
 	n->glue.find_arg = n;
 	if (raft_uv_tcp_init(&n->transport, loop) != 0) {

@@ -10,7 +10,8 @@
 source "$top_srcdir/tests/e2e/lib.sh"
 
 FLOOR=200000
-start_cluster 3 --snapshot-log-bytes "$FLOOR" --snapshot-threshold 1000000
+start_cluster 3 --snapshot-log-bytes "$FLOOR" --snapshot-threshold 1000000 \
+  --snapshot-trailing-bytes 100000
 L=$(leader)
 
 taken() { grep -c "snapshot taken at index" "$RAFTD_CLUSTER_DIR/n$1/raftd.log" || true; }
@@ -38,6 +39,13 @@ for i in 1 2 3; do
     fail "node $i has no snapshot file"
 done
 note "snapshots: $(taken 1) $(taken 2) $(taken 3)"
+# The entries kept after it are bounded in bytes: 100,000 bytes hold 24 of
+# these 4,000-byte entries, far fewer than --snapshot-trailing's 4,096.
+info() { rc "$1" INFO | tr -d '\r' | awk -F: -v k="$2" '$1 == k { print $2 }'; }
+for i in 1 2 3; do
+  kept=$(info "$i" snapshot_trailing_last)
+  ((kept >= 16 && kept <= 25)) || fail "node $i kept $kept trailing entries"
+done
 
 # A follower restarts from its snapshot and the log after it.
 F=$(( L % 3 + 1 ))
