@@ -1,9 +1,11 @@
 /* fuzz_backup_decode.c - libFuzzer target: any bytes as a backup file.
  *
- * Each input is decoded twice: as it is, and "resealed" with a correct
+ * Each input is decoded three times: as it is; "resealed" with a correct
  * outer checksum in its last 4 bytes, so that mutations reach the checks
- * behind it (lengths, the LZ4 frame, the snapshot inside) instead of all
- * dying at the checksum. The raw-length limit is kept small (1 MiB) so that
+ * behind it (lengths, the LZ4 frame) instead of all dying at the checksum;
+ * and wrapped whole in a correct backup (compressed, header from its first
+ * bytes when they look like a snapshot's), so that mutations of the
+ * snapshot itself reach the snapshot decoder past LZ4's own checksum. The raw-length limit is kept small (1 MiB) so that
  * a header's claim can never make the decoder reserve much. Besides the
  * sanitizers, the target aborts when:
  *
@@ -63,6 +65,26 @@ static void decode(const uint8_t *p, size_t len)
 	buf_free(&raw);
 }
 
+/* The input as the snapshot inside a well-formed backup; term and index
+ * from where a snapshot keeps them (offsets 16 and 24), so that a valid
+ * snapshot seed makes a valid backup. */
+static void wrapped(const uint8_t *data, size_t size)
+{
+	struct backup_header h = {0};
+	struct buf file;
+
+	if (size == 0)
+		return;
+	for (int i = 0; i < 8 && 16 + i < (int)size; i++)
+		h.term |= (uint64_t)data[16 + i] << (8 * i);
+	for (int i = 0; i < 8 && 24 + i < (int)size; i++)
+		h.index |= (uint64_t)data[24 + i] << (8 * i);
+	buf_init(&file);
+	CHECK(backup_encode(data, size, &h, &file) == 0);
+	decode((const uint8_t *)file.data, file.len);
+	buf_free(&file);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *sealed;
@@ -70,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int i;
 
 	decode(data, size);
+	wrapped(data, size);
 	if (size < 4)
 		return 0;
 	sealed = malloc(size);
