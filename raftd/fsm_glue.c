@@ -92,6 +92,7 @@ static int glue_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
 		return RAFT_BUSY; /* retried at the next threshold crossing */
 	}
 	g->taking = true;
+	g->log_bytes_taken = g->log_bytes;
 	g->log_bytes = 0;
 	g->taking_start_us = rd_glue_now_us();
 	g->taking_index = index;
@@ -130,7 +131,10 @@ static int glue_snapshot_finalize(struct raft_fsm *rf,
 				  struct raft_buffer *bufs[], unsigned *n_bufs)
 {
 	struct rd_glue *g = rf->data;
-	bool ok = g->fork.base != NULL;
+	/* libraft calls finalize whether or not the file was written (a full
+	 * disk, say); it moves its snapshot index only when it was */
+	bool ok = g->fork.base != NULL &&
+		  g->raft->log.snapshot.last_index == g->taking_index;
 
 	if (*bufs != NULL)
 		raft_free(*bufs);
@@ -148,9 +152,11 @@ static int glue_snapshot_finalize(struct raft_fsm *rf,
 		g->snapshots++;
 		g->snapshot_bytes_last = g->fork.len;
 	} else {
-		rd_error("snapshot at index %llu failed",
+		rd_error("snapshot at index %llu failed (not written)",
 			 (unsigned long long)g->taking_index);
 		g->snapshot_failures++;
+		/* the log it was to replace is still there: count it again */
+		g->log_bytes += g->log_bytes_taken;
 	}
 	rd_snapfork_release(&g->fork);
 	g->taking = false;

@@ -37,6 +37,7 @@ struct rd_glue {
 	uint64_t log_bytes;       /* entry bytes applied since the last
 				   * snapshot started (or was restored) */
 	bool policy_armed;        /* libraft's threshold lowered to 1 */
+	uint64_t log_bytes_taken; /* log_bytes when the snapshot started */
 	/* Trailing entries kept after a snapshot, bounded in bytes too: the
 	 * sizes of the last RD_GLUE_RECENT applied entries, newest at
 	 * recent_head - 1. At each snapshot libraft keeps the newest entries
