@@ -29,6 +29,7 @@ e2e_cleanup() {
     done
   fi
   [[ "${KEEP:-0}" == 1 ]] && echo "kept $T" || rm -rf "$T"
+  release_bases
   exit $rc
 }
 trap e2e_cleanup EXIT
@@ -48,11 +49,36 @@ ports_free() { # base n
 # Ports stay below the kernel's ephemeral range (32768 and up), where
 # outgoing connections could take them; shell tests use 10000-21999 and
 # tests/unit/test_client_e2e.c 22000-31999, so concurrent tests rarely meet.
+# Free ports are not enough when several suites run at once (make -j,
+# several build trees): two tests could see the same ports free and start
+# clusters on them, whose nodes would then talk to each other. So a base is
+# also reserved, atomically, by creating a directory named after it; one
+# left behind by a test that died (its pid gone) is taken over.
+E2E_PORTS_DIR=/tmp/raftd-e2e-ports
+reserve_base() { # base
+  local d=$E2E_PORTS_DIR/$1 owner
+  mkdir -p "$E2E_PORTS_DIR"
+  if ! mkdir "$d" 2>/dev/null; then
+    owner=$(cat "$d/pid" 2>/dev/null) || return 1
+    [[ -n "$owner" ]] && ! kill -0 "$owner" 2>/dev/null || return 1
+    rm -rf "$d"
+    mkdir "$d" 2>/dev/null || return 1
+  fi
+  echo "$$" >"$d/pid" # $$: the test's shell, also inside $(...)
+}
+release_bases() {
+  local d
+  for d in "$E2E_PORTS_DIR"/*/; do
+    [[ "$(cat "$d/pid" 2>/dev/null)" == "$$" ]] && rm -rf "$d"
+  done
+  return 0
+}
+
 pick_base() { # n
   local b tries
-  for ((tries = 0; tries < 50; tries++)); do
+  for ((tries = 0; tries < 100; tries++)); do
     b=$((10000 + (RANDOM % 60) * 200))
-    ports_free "$b" "$1" && { echo "$b"; return 0; }
+    ports_free "$b" "$1" && reserve_base "$b" && { echo "$b"; return 0; }
   done
   fail "no free ports found"
 }
