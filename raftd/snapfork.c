@@ -49,19 +49,23 @@ static int snapfork_write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
+/* Encode straight into the memfd, mapped: no buffer of the state's size
+ * to allocate and fault in, and no copy into the file afterwards. */
 int rd_snapfork_produce_snap(const fsm *f, uint64_t term, uint64_t index,
 			     int fd, void *arg)
 {
-	struct buf out;
-	int rv;
+	uint64_t size = snap_encoded_size(f);
+	void *p;
 
 	(void)arg;
-	buf_init(&out);
-	rv = snap_encode(f, term, index, &out);
-	if (rv == 0)
-		rv = snapfork_write_all(fd, out.data, out.len);
-	buf_free(&out);
-	return rv;
+	if (size > SIZE_MAX || size > (uint64_t)INT64_MAX ||
+	    ftruncate(fd, (off_t)size) != 0)
+		return -1;
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	snap_encode_into(f, term, index, p);
+	return munmap(p, (size_t)size);
 }
 
 /* Close every descriptor above stderr except a and b. */

@@ -177,20 +177,35 @@ static void body_lengths(const fsm *f, uint64_t len[SNAP_V3_SECTIONS])
 		 fsm_member_addr_bytes(f);
 }
 
-int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out)
+uint64_t snap_encoded_size(const fsm *f)
 {
 	uint64_t body[SNAP_V3_SECTIONS], total = SNAP_HDR_LEN + SNAP_CRC_LEN;
-	unsigned char *p;
-	struct enc e;
-	int i;
 
 	body_lengths(f, body);
-	for (i = 0; i < SNAP_V3_SECTIONS; i++)
+	for (int i = 0; i < SNAP_V3_SECTIONS; i++)
 		total += SNAP_SECTION_HDR_LEN + body[i];
+	return total;
+}
+
+int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out)
+{
+	uint64_t total = snap_encoded_size(f);
+
 	buf_reset(out);
 	if (total > SIZE_MAX || buf_reserve(out, (size_t)total) != 0)
 		return -1;
-	p = (unsigned char *)out->data;
+	snap_encode_into(f, term, index, out->data);
+	out->len = (size_t)total;
+	return 0;
+}
+
+void snap_encode_into(const fsm *f, uint64_t term, uint64_t index, void *dst)
+{
+	uint64_t body[SNAP_V3_SECTIONS];
+	unsigned char *p = dst;
+	struct enc e;
+
+	body_lengths(f, body);
 	memcpy(p, snap_magic, sizeof(snap_magic));
 	put_u32(p + 8, SNAP_VERSION);
 	put_u32(p + 12, SNAP_V3_SECTIONS);
@@ -224,10 +239,7 @@ int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out)
 	e.p = p + SNAP_MEMBERS_HDR_LEN;
 	fsm_members_visit(f, enc_member, &e);
 
-	out->len = (size_t)(total - SNAP_CRC_LEN);
-	put_u32(e.p, crc32c(0, out->data, out->len));
-	out->len += SNAP_CRC_LEN;
-	return 0;
+	put_u32(e.p, crc32c(0, dst, (size_t)(e.p - (unsigned char *)dst)));
 }
 
 /* ---- decoding ------------------------------------------------------------- */

@@ -93,6 +93,13 @@ struct snap_info {
  * change meanwhile. */
 int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out);
 
+/* The exact size of f's encoding, and the encoding itself written to dst,
+ * which must hold snap_encoded_size(f) bytes (what snap_encode does without
+ * a buffer of its own: raftd/snapfork.c encodes straight into a mapped
+ * file). f must not change in between. */
+uint64_t snap_encoded_size(const fsm *f);
+void snap_encode_into(const fsm *f, uint64_t term, uint64_t index, void *dst);
+
 /* Decode the snapshot p[0..len) (version 1, 2 or 3) into a new fsm whose
  * applied index is the snapshot's index. Everything (checksum, version,
  * every length and field, key, id and name order) is checked before *out
