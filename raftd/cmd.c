@@ -216,7 +216,8 @@ static void cmd_info(struct rd_req *req, size_t argc, const struct resp_arg *arg
 		   "snapshot_in_progress:%d\r\nsnapshot_last_ms:%llu\r\n"
 		   "snapshot_last_bytes:%zu\r\nsnapshot_fork_last_us:%llu\r\n"
 		   "snapshot_fork_max_us:%llu\r\nlog_bytes_since_snapshot:%llu\r\n"
-		   "snapshots_restored:%llu\r\nsnapshot_trailing_last:%u\r\n",
+		   "snapshots_restored:%llu\r\nsnapshot_trailing_last:%u\r\n"
+		   "peer_sends_refused:%llu\r\n",
 		   (unsigned long long)n->glue.snapshots,
 		   (unsigned long long)n->glue.snapshot_failures,
 		   n->glue.taking ? 1 : 0,
@@ -225,7 +226,8 @@ static void cmd_info(struct rd_req *req, size_t argc, const struct resp_arg *arg
 		   (unsigned long long)n->glue.fork_us_last,
 		   (unsigned long long)n->glue.fork_us_max,
 		   (unsigned long long)n->glue.log_bytes,
-		   (unsigned long long)n->glue.restores, n->glue.trailing_last);
+		   (unsigned long long)n->glue.restores, n->glue.trailing_last,
+		   (unsigned long long)rd_sendcap_refused());
 	resp_w_bulk(&req->out, text.data, text.len);
 	buf_free(&text);
 	rd_req_done(req);

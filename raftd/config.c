@@ -21,7 +21,8 @@
 enum {
 	OPT_ID = 256, OPT_DATA_DIR, OPT_MEMBER, OPT_CONFIG, OPT_ELECTION,
 	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
-	OPT_SNAP_LOG_RATIO, OPT_SNAP_TRAILING_BYTES, OPT_MAX_KEY,
+	OPT_SNAP_LOG_RATIO, OPT_SNAP_TRAILING_BYTES, OPT_PEER_SEND_LIMIT,
+	OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
 	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_UNSAFE_NO_DEDUP, OPT_JOIN, OPT_RESTORE,
 	OPT_HELP, OPT_VERSION
@@ -39,6 +40,7 @@ static const struct option cfg_options[] = {
 	{"snapshot-log-bytes", required_argument, NULL, OPT_SNAP_LOG_BYTES},
 	{"snapshot-log-ratio", required_argument, NULL, OPT_SNAP_LOG_RATIO},
 	{"snapshot-trailing-bytes", required_argument, NULL, OPT_SNAP_TRAILING_BYTES},
+	{"peer-send-limit", required_argument, NULL, OPT_PEER_SEND_LIMIT},
 	{"max-key", required_argument, NULL, OPT_MAX_KEY},
 	{"max-value", required_argument, NULL, OPT_MAX_VALUE},
 	{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
@@ -88,6 +90,9 @@ static const char cfg_usage[] =
 "  --snapshot-trailing-bytes B  ...at most B bytes of them (default 16777216;\n"
 "                            0: no byte bound)\n"
 "Limits:\n"
+"  --peer-send-limit BYTES   log entries queued for one peer that is not\n"
+"                            reading; beyond, the leader holds entries back\n"
+"                            until it reads (default 67108864; 0: no limit)\n"
 "  --max-key BYTES           largest key (default 8192)\n"
 "  --max-value BYTES         largest value (default 1048576)\n"
 "  --max-request BYTES       largest request (default 4194304)\n"
@@ -120,6 +125,7 @@ static void cfg_defaults(struct rd_config *cfg)
 	cfg->snapshot_log_bytes = 64u << 20;
 	cfg->snapshot_log_ratio = 25;
 	cfg->snapshot_trailing_bytes = 16u << 20;
+	cfg->peer_send_limit = 64u << 20;
 	cfg->max_key = 8192;
 	cfg->max_value = 1024 * 1024;
 	cfg->max_request = 4 * 1024 * 1024;
@@ -263,6 +269,9 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 	case OPT_SNAP_LOG_BYTES:
 		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
 				    &cfg->snapshot_log_bytes);
+	case OPT_PEER_SEND_LIMIT:
+		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
+				    &cfg->peer_send_limit);
 	case OPT_SNAP_TRAILING_BYTES:
 		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
 				    &cfg->snapshot_trailing_bytes);

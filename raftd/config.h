@@ -28,6 +28,7 @@ struct rd_config {
 	size_t snapshot_log_bytes;    /* byte trigger floor; 0: off */
 	unsigned snapshot_log_ratio;  /* percent of the last snapshot's size */
 	size_t snapshot_trailing_bytes; /* trailing entries bounded in bytes */
+	size_t peer_send_limit;       /* AppendEntries bytes queued per peer */
 
 	size_t max_key;
 	size_t max_value;

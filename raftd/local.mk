@@ -7,6 +7,7 @@ raftd_raftd_SOURCES = \
 	raftd/fsm_glue.c raftd/fsm_glue.h \
 	raftd/snapfork.c raftd/snapfork.h \
 	raftd/snappolicy.c \
+	raftd/sendcap.c \
 	raftd/cmd_config.c \
 	raftd/write.c \
 	raftd/read.c \

@@ -210,6 +210,7 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	/* raft_uv implements async_work, but raft_uv_init leaves io->version
 	 * at 1 and raft_init then refuses asynchronous snapshots (fsm_glue.c) */
 	n->io.version = 2;
+	rd_sendcap_install(&n->io, cfg->peer_send_limit);
 	rv = raft_init(&n->raft, &n->io, &n->glue.rfsm, cfg->id, self->raft_addr);
 	if (rv != 0) {
 		rd_error("raft_init: %s", raft_errmsg(&n->raft));

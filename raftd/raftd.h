@@ -196,6 +196,11 @@ void rd_snappolicy_check(struct rd_node *n);
  * raft_uv_tcp_init, before raft_uv_init). */
 void rd_transport_nodelay(struct raft_uv_transport *t);
 
+/* sendcap.c: refuse AppendEntries to a peer with `limit` bytes of them
+ * still queued (0: no limit). Call after raft_uv_init, before raft_init. */
+void rd_sendcap_install(struct raft_io *io, uint64_t limit);
+uint64_t rd_sendcap_refused(void); /* sends refused so far */
+
 /* The node's state machine (replaced when a snapshot is restored). */
 static inline fsm *rd_node_fsm(struct rd_node *n)
 {
