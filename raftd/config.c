@@ -20,7 +20,7 @@
 
 enum {
 	OPT_ID = 256, OPT_DATA_DIR, OPT_MEMBER, OPT_CONFIG, OPT_ELECTION,
-	OPT_HEARTBEAT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
+	OPT_HEARTBEAT, OPT_INSTALL_TIMEOUT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
 	OPT_SNAP_LOG_RATIO, OPT_SNAP_TRAILING_BYTES, OPT_PEER_SEND_LIMIT,
 	OPT_MAX_KEY,
 	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
@@ -35,6 +35,7 @@ static const struct option cfg_options[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"election-timeout", required_argument, NULL, OPT_ELECTION},
 	{"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
+	{"install-snapshot-timeout", required_argument, NULL, OPT_INSTALL_TIMEOUT},
 	{"snapshot-threshold", required_argument, NULL, OPT_SNAP_THRESHOLD},
 	{"snapshot-trailing", required_argument, NULL, OPT_SNAP_TRAILING},
 	{"snapshot-log-bytes", required_argument, NULL, OPT_SNAP_LOG_BYTES},
@@ -80,6 +81,9 @@ static const char cfg_usage[] =
 "Timing:\n"
 "  --election-timeout MS     base election timeout (default 250)\n"
 "  --heartbeat MS            heartbeat interval (default 50)\n"
+"  --install-snapshot-timeout MS  the leader sends a snapshot again when\n"
+"                            a follower has not answered one for this long\n"
+"                            (default 10000)\n"
 "  --snapshot-log-bytes B    snapshot once the log applied since the last\n"
 "                            snapshot holds max(B, PCT% of that snapshot's\n"
 "                            size) bytes (default 67108864; 0: count only)\n"
@@ -120,6 +124,9 @@ static void cfg_defaults(struct rd_config *cfg)
 	 * busy 2-vCPU machine; 250 ms gave none and a ~0.4 s failover. */
 	cfg->election_timeout_ms = 250;
 	cfg->heartbeat_ms = 50;
+	/* libraft's default is 30 s; a follower busy taking its own snapshot
+	 * drops an InstallSnapshot without answering (docs/snapshots.md) */
+	cfg->install_snapshot_timeout_ms = 10000;
 	cfg->snapshot_threshold = 65536;
 	cfg->snapshot_trailing = 4096;
 	cfg->snapshot_log_bytes = 64u << 20;
@@ -262,6 +269,9 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 		return cfg_set_uint(name, val, 50, 60000, &cfg->election_timeout_ms);
 	case OPT_HEARTBEAT:
 		return cfg_set_uint(name, val, 10, 30000, &cfg->heartbeat_ms);
+	case OPT_INSTALL_TIMEOUT:
+		return cfg_set_uint(name, val, 100, 600000,
+				    &cfg->install_snapshot_timeout_ms);
 	case OPT_SNAP_THRESHOLD:
 		return cfg_set_uint(name, val, 2, 1u << 30, &cfg->snapshot_threshold);
 	case OPT_SNAP_TRAILING:

@@ -23,6 +23,7 @@ struct rd_config {
 
 	unsigned election_timeout_ms;
 	unsigned heartbeat_ms;
+	unsigned install_snapshot_timeout_ms;
 	unsigned snapshot_threshold;
 	unsigned snapshot_trailing;
 	size_t snapshot_log_bytes;    /* byte trigger floor; 0: off */

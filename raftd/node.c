@@ -220,6 +220,8 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 	n->glue.raft = &n->raft;
 	raft_set_election_timeout(&n->raft, cfg->election_timeout_ms);
 	raft_set_heartbeat_timeout(&n->raft, cfg->heartbeat_ms);
+	raft_set_install_snapshot_timeout(&n->raft,
+					  cfg->install_snapshot_timeout_ms);
 	raft_set_snapshot_threshold(&n->raft, cfg->snapshot_threshold);
 	raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing);
 	/* A node that rejoins after a partition must not depose a healthy
