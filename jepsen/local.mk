@@ -29,7 +29,7 @@ jepsen_jepsen_runner_SOURCES = \
 	jepsen/runner/runner.h jepsen/runner/main.c jepsen/runner/opts.c \
 	jepsen/runner/hist.c jepsen/runner/resp.c jepsen/runner/node.c \
 	jepsen/runner/net.c jepsen/runner/grudge.c jepsen/runner/nemesis.c \
-	jepsen/runner/member.c \
+	jepsen/runner/member.c jepsen/runner/member_list.c \
 	jepsen/runner/worker.c \
 	jepsen/runner/keys.c jepsen/runner/replicas.c \
 	jepsen/runner/lists.c \
@@ -40,7 +40,7 @@ jepsen_jepsen_runner_LDADD = client/librdcore.la jepsen/libjcheck.la $(UV_LIBS) 
 
 if HAVE_CMOCKA
 JEPSEN_UNIT = jepsen/tests/test_linear jepsen/tests/test_collections \
-	jepsen/tests/test_history jepsen/tests/test_grudge
+	jepsen/tests/test_history jepsen/tests/test_grudge jepsen/tests/test_member_list
 check_PROGRAMS += $(JEPSEN_UNIT)
 TESTS += $(JEPSEN_UNIT)
 jepsen_tests_test_linear_SOURCES = jepsen/tests/test_linear.c
@@ -55,6 +55,10 @@ jepsen_tests_test_history_LDADD = jepsen/libjcheck.la $(CMOCKA_LIBS)
 jepsen_tests_test_grudge_SOURCES = jepsen/tests/test_grudge.c jepsen/runner/grudge.c
 jepsen_tests_test_grudge_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 jepsen_tests_test_grudge_LDADD = $(CMOCKA_LIBS)
+jepsen_tests_test_member_list_SOURCES = jepsen/tests/test_member_list.c \
+	jepsen/runner/member_list.c
+jepsen_tests_test_member_list_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+jepsen_tests_test_member_list_LDADD = $(CMOCKA_LIBS)
 endif
 
 # Whole runs in network namespaces (root only; they SKIP otherwise).

@@ -32,9 +32,6 @@
 #define JR_MEMBER_CALL_MS 10000 /* one RD.MEMBER exchange (PROMOTE catches up) */
 #define JR_MEMBER_STEP_S 45.0   /* one removal or one re-addition */
 
-/* A node's place in the configuration, as the leader's RD.MEMBER LIST says. */
-enum jr_role { JR_ROLE_UNKNOWN = -1, JR_ROLE_NONE, JR_ROLE_SPARE, JR_ROLE_STANDBY, JR_ROLE_VOTER };
-
 static int jr_stopped(struct jr_run *r)
 {
 	return atomic_load(&r->interrupted);
@@ -99,34 +96,17 @@ static int jr_member_call(struct jr_run *r, int argc, const char **argv, int64_t
 	return -1;
 }
 
-/* Node id's role in the leader's configuration. RD.MEMBER LIST comes
- * flattened, four lines per server: id, raft address, client address (may
- * be empty), role. */
+/* Node id's role in the leader's configuration (member_list.c reads it). */
 static enum jr_role jr_member_role(struct jr_run *r, int id, int64_t deadline)
 {
 	const char *list[] = {"RD.MEMBER", "LIST"};
-	char text[4096], *line = text;
-	int field = 0;
-	long cur = -1;
+	char text[8192];
 
-	if (jr_member_call(r, 2, list, deadline, text, sizeof text) != 0 || text[0] == '-')
+	/* a text that filled the buffer may have been cut between entries */
+	if (jr_member_call(r, 2, list, deadline, text, sizeof text) != 0 ||
+	    strlen(text) >= sizeof text - 1)
 		return JR_ROLE_UNKNOWN;
-	for (;;) {
-		char *nl = strchr(line, '\n');
-
-		if (nl != NULL)
-			*nl = '\0';
-		if (field % 4 == 0)
-			cur = strtol(line, NULL, 10);
-		else if (field % 4 == 3 && cur == id)
-			return strcmp(line, "voter") == 0     ? JR_ROLE_VOTER
-			       : strcmp(line, "standby") == 0 ? JR_ROLE_STANDBY
-							      : JR_ROLE_SPARE;
-		field++;
-		if (nl == NULL)
-			return field >= 4 ? JR_ROLE_NONE : JR_ROLE_UNKNOWN;
-		line = nl + 1;
-	}
+	return jr_member_list_role(text, id);
 }
 
 /* A step as a nemesis invoke, then an info saying how it went. */

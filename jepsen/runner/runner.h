@@ -313,6 +313,15 @@ void jr_nemesis_event(struct jr_run *r, const char *f, const char *type, const c
 
 /* ---- membership (member.c) ---------------------------------------------------- */
 
+/* A node's place in the configuration, as RD.MEMBER LIST says. */
+enum jr_role { JR_ROLE_UNKNOWN = -1, JR_ROLE_NONE, JR_ROLE_SPARE, JR_ROLE_STANDBY, JR_ROLE_VOTER };
+
+/* Node id's role in an RD.MEMBER LIST reply as jr_resp_call renders it
+ * (member_list.c): JR_ROLE_NONE only when the whole reply was understood
+ * and id is not in it; JR_ROLE_UNKNOWN for an error reply or anything
+ * malformed or cut short. */
+enum jr_role jr_member_list_role(const char *text, int id);
+
 /* Remove node id from the configuration through the leader (the leader
  * hands over first when it is the one), then stop it, wipe its data and
  * mark it to start in --join mode. A summary is appended to what. 0, or -1
