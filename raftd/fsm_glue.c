@@ -158,7 +158,7 @@ static int glue_snapshot_finalize(struct raft_fsm *rf,
 		/* the log it was to replace is still there: count it again */
 		g->log_bytes += g->log_bytes_taken;
 	}
-	rd_snapfork_release(&g->fork);
+	rd_snapfork_release_async(&g->fork, g->loop);
 	g->taking = false;
 	return 0;
 }

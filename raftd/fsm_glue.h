@@ -54,6 +54,8 @@ struct rd_glue {
 	uint64_t taking_index;
 	uint64_t taking_keys;
 	struct rd_snapfork fork;
+	uv_loop_t *loop;          /* for releasing snapshots off the loop;
+				   * NULL (the fixture): released inline */
 };
 
 #define RD_GLUE_RECENT 65536u

@@ -191,6 +191,7 @@ int rd_node_init(struct rd_node *n, uv_loop_t *loop, struct rd_config *cfg)
 		return -1;
 	}
 	n->glue.trailing_max = cfg->snapshot_trailing;
+	n->glue.loop = loop;
 	n->glue.trailing_bytes = cfg->snapshot_trailing_bytes;
 	n->glue.find = rd_write_find_results;
 	n->glue.find_arg = n;

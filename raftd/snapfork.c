@@ -11,9 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -91,6 +93,8 @@ static void snapfork_child(const fsm *f, uint64_t term, uint64_t index,
 	 * its ports still held, and peers would not see its connections
 	 * close. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* yield the CPU to the daemon and its peers when they need it */
+	setpriority(PRIO_PROCESS, 0, 10);
 	if (getppid() != parent)
 		_exit(4); /* the daemon died before the line above */
 	snapfork_close_others(memfd, status_wr);
@@ -217,6 +221,50 @@ int rd_snapfork_wait(struct rd_snapfork *s)
 	if (st != 0)
 		return -1;
 	return snapfork_map(s);
+}
+
+struct snapfork_drop {
+	uv_work_t work;
+	void *base;
+	size_t len;
+	int memfd;
+};
+
+static void snapfork_drop_work(uv_work_t *w)
+{
+	struct snapfork_drop *d = w->data;
+
+	if (d->base != NULL)
+		munmap(d->base, d->len);
+	close(d->memfd);
+}
+
+static void snapfork_drop_after(uv_work_t *w, int status)
+{
+	(void)status;
+	free(w->data);
+}
+
+void rd_snapfork_release_async(struct rd_snapfork *s, uv_loop_t *loop)
+{
+	struct snapfork_drop *d;
+
+	if (loop == NULL || s->pid > 0 || s->status_fd >= 0 || s->memfd < 0 ||
+	    (d = malloc(sizeof *d)) == NULL) {
+		rd_snapfork_release(s);
+		return;
+	}
+	d->work.data = d;
+	d->base = s->base;
+	d->len = s->len;
+	d->memfd = s->memfd;
+	if (uv_queue_work(loop, &d->work, snapfork_drop_work,
+			  snapfork_drop_after) != 0) {
+		free(d);
+		rd_snapfork_release(s);
+		return;
+	}
+	snapfork_reset(s);
 }
 
 void rd_snapfork_release(struct rd_snapfork *s)

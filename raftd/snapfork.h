@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <uv.h>
 
 #include "fsm/fsm.h"
 
@@ -61,5 +62,11 @@ int rd_snapfork_wait(struct rd_snapfork *s);
 /* Unmap and close everything; reaps the child (killing it first) if it has
  * not been waited for. Safe to call twice. */
 void rd_snapfork_release(struct rd_snapfork *s);
+
+/* The same, but once the child has been waited for, the unmapping and the
+ * closing (which frees the output's pages: tens of milliseconds for a few
+ * hundred megabytes) run in loop's threadpool. loop may be NULL (then it
+ * is rd_snapfork_release). s is reset at once either way. */
+void rd_snapfork_release_async(struct rd_snapfork *s, uv_loop_t *loop);
 
 #endif
