@@ -41,6 +41,7 @@ rename libraft_la-convert.o convertToCandidate libraft_la-recv_timeout_now.o,lib
 rename libraft_la-log.o logTruncate libraft_la-client.o,libraft_la-replication.o
 rename libraft_la-membership.o membershipCanChangeConfiguration libraft_la-client.o
 rename libraft_la-byte.o byteCrc32 libraft_la-uv_encoding.o,libraft_la-uv_segment.o,libraft_la-uv_snapshot.o
+weaken libraft_la-uv_os.o UvOsFallocate libraft_la-uv_fs.o
 EDITS
 
 list_symbols() {

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <raft.h>
 
@@ -80,6 +81,11 @@ void replicationQuorum(struct raft *r, raft_index index);
  * rfix_orig_byteCrc32, which the tests compare against. */
 unsigned byteCrc32(const void *buf, size_t size, unsigned init);
 unsigned rfix_orig_byteCrc32(const void *buf, size_t size, unsigned init);
+
+/* uv_os.c: make [offset, offset + len) of fd allocated; 0 or -errno.
+ * raftd's (raft/fix_segment_zero.c) writes zeroes; the archive's weakened
+ * posix_fallocate version stays in the archive, unreachable. */
+int UvOsFallocate(int fd, off_t offset, off_t len);
 
 /* --- include/raft.h (0.15.0) ------------------------------------------- */
 

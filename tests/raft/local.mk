@@ -105,5 +105,12 @@ bench-crc32: tests/raft/bench_crc32
 check-raft-unpatched: $(RAFT_FIX_TESTS_UNPATCHED)
 	@$(SHELL) $(srcdir)/tests/raft/run-unpatched.sh $(RAFT_FIX_TESTS_UNPATCHED)
 .PHONY: check-raft-unpatched
+
+# raft/fix_segment_zero.c: prepared segments hold written zeroes.
+check_PROGRAMS += tests/raft/test_segment_zero
+TESTS += tests/raft/test_segment_zero
+tests_raft_test_segment_zero_SOURCES = tests/raft/test_segment_zero.c
+tests_raft_test_segment_zero_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_segment_zero_LDADD = $(RAFT_LINK) $(CMOCKA_LIBS)
 endif
 EXTRA_DIST += tests/raft/run-unpatched.sh
