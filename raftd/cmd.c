@@ -119,6 +119,12 @@ void rd_cmd_reply_status(struct rd_req *req, int status, uint64_t term)
 	case RD_ESHUTDOWN:
 		resp_w_error(&req->out, "TRYAGAIN this node is shutting down");
 		break;
+	case RD_ENOSPACE:
+		resp_w_error(&req->out, "NOSPACE the state is at its size limit "
+			     "(--max-state-bytes %zu); nothing was written: "
+			     "delete keys, or raise the limit on every node",
+			     rd_req_node(req)->cfg->max_state_bytes);
+		break;
 	default:
 		resp_w_error(&req->out, "ERR out of memory");
 		break;

@@ -23,7 +23,7 @@ enum {
 	OPT_HEARTBEAT, OPT_INSTALL_TIMEOUT, OPT_SNAP_THRESHOLD, OPT_SNAP_TRAILING, OPT_SNAP_LOG_BYTES,
 	OPT_SNAP_LOG_RATIO, OPT_SNAP_TRAILING_BYTES, OPT_PEER_SEND_LIMIT,
 	OPT_MAX_KEY,
-	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_CONNS, OPT_MAX_PENDING,
+	OPT_MAX_VALUE, OPT_MAX_REQUEST, OPT_MAX_STATE, OPT_MAX_CONNS, OPT_MAX_PENDING,
 	OPT_LOG_LEVEL, OPT_MAX_READ_WAIT, OPT_UNSAFE_READS, OPT_UNSAFE_NO_DEDUP, OPT_JOIN, OPT_RESTORE,
 	OPT_HELP, OPT_VERSION
 };
@@ -45,6 +45,7 @@ static const struct option cfg_options[] = {
 	{"max-key", required_argument, NULL, OPT_MAX_KEY},
 	{"max-value", required_argument, NULL, OPT_MAX_VALUE},
 	{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
+	{"max-state-bytes", required_argument, NULL, OPT_MAX_STATE},
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -94,6 +95,10 @@ static const char cfg_usage[] =
 "  --snapshot-trailing-bytes B  ...at most B bytes of them (default 16777216;\n"
 "                            0: no byte bound)\n"
 "Limits:\n"
+"  --max-state-bytes BYTES   refuse writes that could grow the state once\n"
+"                            its snapshot would reach this size (-NOSPACE;\n"
+"                            deletes still work). libraft 0.15 cannot load\n"
+"                            a snapshot over 2 GiB (default 1610612736)\n"
 "  --peer-send-limit BYTES   log entries queued for one peer that is not\n"
 "                            reading; beyond, the leader holds entries back\n"
 "                            until it reads (default 67108864; 0: no limit)\n"
@@ -138,6 +143,7 @@ static void cfg_defaults(struct rd_config *cfg)
 	cfg->max_key = 8192;
 	cfg->max_value = 1024 * 1024;
 	cfg->max_request = 4 * 1024 * 1024;
+	cfg->max_state_bytes = (size_t)1536 << 20;
 	cfg->max_pending_per_conn = 1024;
 	cfg->max_out_per_conn = 64 * 1024 * 1024;
 	cfg->max_conns = 10000;
@@ -293,6 +299,9 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 		return cfg_set_size(name, val, 1, FSM_MAX_KEY, &cfg->max_key);
 	case OPT_MAX_VALUE:
 		return cfg_set_size(name, val, 1, FSM_MAX_VALUE, &cfg->max_value);
+	case OPT_MAX_STATE:
+		return cfg_set_size(name, val, 4096, (uint64_t)1900 << 20,
+				    &cfg->max_state_bytes);
 	case OPT_MAX_REQUEST:
 		return cfg_set_size(name, val, 1024, 64u << 20, &cfg->max_request);
 	case OPT_MAX_CONNS:

@@ -34,6 +34,7 @@ struct rd_config {
 	size_t max_key;
 	size_t max_value;
 	size_t max_request;
+	size_t max_state_bytes;       /* quota on the snapshot encoding size */
 	size_t max_pending_per_conn;
 	size_t max_out_per_conn;
 	unsigned max_conns;

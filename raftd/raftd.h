@@ -33,6 +33,7 @@ enum rd_status {
 	RD_ENOMEM,      /* not proposed: out of memory */
 	RD_ETOOLARGE,   /* not proposed: command over the hard limits */
 	RD_ESHUTDOWN,   /* not proposed: the node is shutting down */
+	RD_ENOSPACE,    /* not proposed: the state is at --max-state-bytes */
 	RD_ELAGGING     /* session read: this node has not applied the index
 			   the client has seen, within the wait bound */
 };

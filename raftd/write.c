@@ -29,6 +29,7 @@
 
 #include "common/log.h"
 #include "raftd/raftd.h"
+#include "snapshot/snap.h"
 
 struct rd_waiter {
 	rd_write_cb cb;
@@ -143,6 +144,35 @@ static struct rd_batch *write_open(struct rd_node *n)
 	return b;
 }
 
+/* Commands that can make the state bigger. Deletes, unlocks, session
+ * closes and membership stay allowed at the quota, so that an operator can
+ * always make room. */
+static bool write_grows(const struct fsm_cmd *cmd)
+{
+	switch (cmd->op) {
+	case FSM_OP_PUT: case FSM_OP_CAS: case FSM_OP_CAS_INDEX:
+	case FSM_OP_INCRBY: case FSM_OP_MPUT: case FSM_OP_APPEND:
+	case FSM_OP_SESSION_OPEN: case FSM_OP_LOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The state's size quota (--max-state-bytes). libraft 0.15 cannot load a
+ * snapshot file over 2 GiB: a state that grew past that would leave every
+ * node unable to restart. The measure is the exact size of the state's
+ * snapshot encoding (O(1): kept counts); commands already in the open and
+ * in-flight batches are not counted, which the margin below 2 GiB covers
+ * (at most max_inflight_batches x max_batch_bytes). */
+static bool write_over_quota(struct rd_node *n, const struct fsm_cmd *cmd)
+{
+	uint64_t max = n->cfg->max_state_bytes;
+
+	return max != 0 && write_grows(cmd) &&
+	       snap_encoded_size(rd_node_fsm(n)) >= max;
+}
+
 int rd_write_submit(struct rd_node *n, const struct fsm_cmd *cmd,
 		    rd_write_cb cb, void *arg)
 {
@@ -156,6 +186,8 @@ int rd_write_submit(struct rd_node *n, const struct fsm_cmd *cmd,
 	 * answered with a redirect to the new leader once raft knows it. */
 	if (!rd_node_is_leader(n) && !rd_write_holding(n))
 		return RD_ENOTLEADER;
+	if (write_over_quota(n, cmd))
+		return RD_ENOSPACE;
 	if (w->open != NULL && w->open->enc.len >= n->cfg->max_batch_bytes) {
 		if (rd_write_holding(n))
 			return RD_EBUSY;

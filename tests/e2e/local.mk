@@ -5,6 +5,7 @@ TESTS += tests/e2e/failover3.sh tests/e2e/failover5.sh tests/e2e/badinput.sh \
 TESTS += tests/e2e/membership.sh
 TESTS += tests/e2e/snapshot_policy.sh
 TESTS += tests/e2e/paused_follower.sh
+TESTS += tests/e2e/quota.sh
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/failover.inc
 TESTS += tests/e2e/catchup.sh
 TESTS += tests/e2e/backup.sh
