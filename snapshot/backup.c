@@ -26,12 +26,6 @@
 static const unsigned char backup_magic[8] = {0x9b, 'R', 'D', 'B',
 					      'A',  'C', 'K', '\n'};
 
-/* Snapshot layout constants (snapshot/snap.h). */
-#define SNAPF_HDR_LEN 32
-#define SNAPF_SECTION_HDR_LEN 16
-#define SNAPF_MEMBERS_HDR_LEN 16
-#define SNAPF_MEMBER_LEN 16
-
 static void put_u32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -311,109 +305,12 @@ fail:
 
 /* ---- the member table ----------------------------------------------------- */
 
-/* The offset of the snapshot's member section (the last one), or 0 with err
- * set. snap has passed snap_decode, so lengths are known to be sound. */
-static size_t backup_members_offset(const struct buf *snap,
-				    struct backup_err *err)
-{
-	const unsigned char *p = (const unsigned char *)snap->data;
-	size_t off = SNAPF_HDR_LEN;
-	uint32_t version, nsections;
-
-	if (snap->len < SNAPF_HDR_LEN + 4) {
-		backup_fail(err, "the snapshot is too short");
-		return 0;
-	}
-	version = get_u32(p + 8);
-	nsections = get_u32(p + 12);
-	if (version != 3) {
-		backup_fail(err, "snapshot version %" PRIu32 " has no member "
-			    "table to replace", version);
-		return 0;
-	}
-	for (uint32_t i = 0; i < nsections; i++) {
-		uint64_t blen;
-
-		if (snap->len - 4 - off < SNAPF_SECTION_HDR_LEN)
-			break;
-		blen = get_u64(p + off + 8);
-		if (get_u32(p + off) == SNAP_TAG_MEMBERS &&
-		    off + SNAPF_SECTION_HDR_LEN + blen == snap->len - 4)
-			return off;
-		if (blen > snap->len - 4 - off - SNAPF_SECTION_HDR_LEN)
-			break;
-		off += SNAPF_SECTION_HDR_LEN + (size_t)blen;
-	}
-	backup_fail(err, "the snapshot's member table is not where version 3 "
-		    "puts it");
-	return 0;
-}
-
-static int backup_append_members(struct buf *b, const struct fsm_member *m,
-				 size_t n, struct backup_err *err)
-{
-	unsigned char hdr[SNAPF_SECTION_HDR_LEN + SNAPF_MEMBERS_HDR_LEN];
-	uint64_t addr_bytes = 0, body = SNAPF_MEMBERS_HDR_LEN;
-
-	for (size_t i = 0; i < n; i++) {
-		if (m[i].id == 0 || (i > 0 && m[i].id <= m[i - 1].id) ||
-		    !fsm_member_addr_ok(m[i].raft_len) ||
-		    !fsm_member_addr_ok(m[i].client_len))
-			return backup_fail(err, "member %zu (id %" PRIu64 ") is "
-					   "out of order or has a bad address",
-					   i, m[i].id);
-		addr_bytes += m[i].raft_len + m[i].client_len;
-		body += SNAPF_MEMBER_LEN + m[i].raft_len + m[i].client_len;
-	}
-	put_u32(hdr, SNAP_TAG_MEMBERS);
-	put_u32(hdr + 4, 0);
-	put_u64(hdr + 8, body);
-	put_u64(hdr + 16, n);
-	put_u64(hdr + 24, addr_bytes);
-	if (buf_append(b, hdr, sizeof hdr) != 0)
-		return backup_fail(err, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char e[SNAPF_MEMBER_LEN];
-
-		put_u64(e, m[i].id);
-		put_u32(e + 8, (uint32_t)m[i].raft_len);
-		put_u32(e + 12, (uint32_t)m[i].client_len);
-		if (buf_append(b, e, sizeof e) != 0 ||
-		    buf_append(b, m[i].raft_addr, m[i].raft_len) != 0 ||
-		    buf_append(b, m[i].client_addr, m[i].client_len) != 0)
-			return backup_fail(err, "out of memory");
-	}
-	return 0;
-}
-
 int backup_set_members(struct buf *snap, const struct fsm_member *members,
 		       size_t n, struct backup_err *err)
 {
-	size_t off = backup_members_offset(snap, err);
-	unsigned char crc[4];
 	const char *why = NULL;
-	fsm *f = NULL;
 
-	if (off == 0)
-		return -1;
-	snap->len = off;
-	if (backup_append_members(snap, members, n, err) != 0)
-		goto fail;
-	put_u32(crc, crc32c(0, snap->data, snap->len));
-	if (buf_append(snap, crc, sizeof crc) != 0) {
-		backup_fail(err, "out of memory");
-		goto fail;
-	}
-	if (snap_decode(snap->data, snap->len, &f, NULL, &why) != 0) {
-		backup_fail(err, "the snapshot with the new members is invalid: "
-			    "%s", why ? why : "unknown reason");
-		goto fail;
-	}
-	fsm_free(f);
+	if (snap_replace_members(snap, members, n, &why) != 0)
+		return backup_fail(err, "cannot set the new members: %s", why);
 	return 0;
-fail:
-	/* The old section may have been overwritten: empty snap rather than
-	 * leave a half-rewritten snapshot behind. */
-	buf_reset(snap);
-	return -1;
 }

@@ -89,12 +89,11 @@ int backup_decode(const void *p, size_t len, uint64_t max_raw,
 		  struct snap_info *info, struct backup_err *err);
 
 /* Replace the member table of the snapshot in snap (a valid version-3
- * snapshot, as backup_decode returns) with members[0..n) (sorted by
- * strictly increasing id, addresses 1..FSM_MAX_ADDR bytes), recomputing its
- * checksum, and check the result with snap_decode. A restored cluster
- * needs its own addresses, not the old cluster's. Returns 0, or -1 with
- * err set (snap is then empty, unless the table could not be found: then
- * it is unchanged). */
+ * snapshot, as backup_decode returns) with members[0..n): see
+ * snap_replace_members (snapshot/snap.h), which does the work. A restored
+ * cluster needs its own addresses, not the old cluster's. Returns 0, or -1
+ * with err set (snap is then empty, unless the table could not be found:
+ * then it is unchanged). */
 int backup_set_members(struct buf *snap, const struct fsm_member *members,
 		       size_t n, struct backup_err *err);
 

@@ -242,6 +242,84 @@ void snap_encode_into(const fsm *f, uint64_t term, uint64_t index, void *dst)
 	put_u32(e.p, crc32c(0, dst, (size_t)(e.p - (unsigned char *)dst)));
 }
 
+/* ---- replacing the member table ------------------------------------------- */
+
+/* The offset of the member section of a valid version-3 encoding: the last
+ * section, which ends where the checksum begins. 0 when it is not there. */
+static size_t members_offset(const unsigned char *p, size_t len)
+{
+	size_t off = SNAP_HDR_LEN;
+
+	if (len < SNAP_HDR_LEN + SNAP_CRC_LEN || get_u32(p + 8) != SNAP_VERSION)
+		return 0;
+	for (uint32_t i = 0; i < get_u32(p + 12); i++) {
+		uint64_t body;
+
+		if (len - SNAP_CRC_LEN - off < SNAP_SECTION_HDR_LEN)
+			return 0;
+		body = get_u64(p + off + 8);
+		if (body > len - SNAP_CRC_LEN - off - SNAP_SECTION_HDR_LEN)
+			return 0;
+		if (get_u32(p + off) == SNAP_TAG_MEMBERS &&
+		    off + SNAP_SECTION_HDR_LEN + body == len - SNAP_CRC_LEN)
+			return off;
+		off += SNAP_SECTION_HDR_LEN + (size_t)body;
+	}
+	return 0;
+}
+
+/* The same rules the decoder applies to a member table. */
+static int members_ok(const struct fsm_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].id == 0 || (i > 0 && m[i].id <= m[i - 1].id) ||
+		    !fsm_member_addr_ok(m[i].raft_len) ||
+		    !fsm_member_addr_ok(m[i].client_len))
+			return 0;
+	return 1;
+}
+
+int snap_replace_members(struct buf *snap, const struct fsm_member *m,
+			 size_t n, const char **err)
+{
+	size_t off = members_offset((const unsigned char *)snap->data, snap->len);
+	uint64_t addr = 0, body = SNAP_MEMBERS_HDR_LEN;
+	unsigned char *p;
+	struct enc e;
+
+	if (off == 0) {
+		*err = "no version-3 member table to replace";
+		return -1;
+	}
+	if (!members_ok(m, n)) {
+		*err = "a member is out of order or has a bad address";
+		buf_reset(snap);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		addr += m[i].raft_len + m[i].client_len;
+		body += SNAP_MEMBER_LEN + m[i].raft_len + m[i].client_len;
+	}
+	snap->len = off;
+	if (buf_reserve(snap, SNAP_SECTION_HDR_LEN + (size_t)body +
+				   SNAP_CRC_LEN) != 0) {
+		*err = "out of memory";
+		buf_reset(snap);
+		return -1;
+	}
+	p = enc_section((unsigned char *)snap->data + off, SNAP_TAG_MEMBERS,
+			body);
+	put_u64(p, n);
+	put_u64(p + 8, addr);
+	e.p = p + SNAP_MEMBERS_HDR_LEN;
+	for (size_t i = 0; i < n; i++)
+		enc_member(&e, &m[i]);
+	snap->len = (size_t)(e.p - (unsigned char *)snap->data);
+	put_u32(e.p, crc32c(0, snap->data, snap->len));
+	snap->len += SNAP_CRC_LEN;
+	return 0;
+}
+
 /* ---- decoding ------------------------------------------------------------- */
 
 struct dec {

@@ -98,6 +98,16 @@ int snap_encode(const fsm *f, uint64_t term, uint64_t index, struct buf *out);
  * a buffer of its own: raftd/snapfork.c encodes straight into a mapped
  * file). f must not change in between. */
 uint64_t snap_encoded_size(const fsm *f);
+
+/* Replace the member table of snap, a valid version-3 encoding (one that
+ * passed snap_decode), with m[0..n): ids strictly increasing and >= 1,
+ * addresses 1..FSM_MAX_ADDR bytes, as the decoder requires. The checksum
+ * is recomputed; nothing else changes. A restored cluster needs its own
+ * addresses, not the old cluster's (raftd/restore.c). Returns 0, or -1
+ * with *err set to a static message: snap is then emptied, unless it held
+ * no member table (then it is unchanged). */
+int snap_replace_members(struct buf *snap, const struct fsm_member *m,
+			 size_t n, const char **err);
 void snap_encode_into(const fsm *f, uint64_t term, uint64_t index, void *dst);
 
 /* Decode the snapshot p[0..len) (version 1, 2 or 3) into a new fsm whose
