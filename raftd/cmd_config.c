@@ -25,13 +25,16 @@ enum cfg_key {
 
 static const struct {
 	const char *name;
-	uint64_t min, max; /* the same bounds as the command-line flags */
+	uint64_t min, max; /* the flags' bounds (raftd/config.h) */
 } cfg_keys[CK_N] = {
-	[CK_THRESHOLD] = {"snapshot-threshold", 2, 1u << 30},
-	[CK_TRAILING] = {"snapshot-trailing", 1, 1u << 30},
-	[CK_TRAILING_BYTES] = {"snapshot-trailing-bytes", 0, (uint64_t)1 << 40},
-	[CK_LOG_BYTES] = {"snapshot-log-bytes", 0, (uint64_t)1 << 40},
-	[CK_LOG_RATIO] = {"snapshot-log-ratio", 1, 10000},
+	[CK_THRESHOLD] = {"snapshot-threshold", RD_SNAP_THRESHOLD_MIN,
+			  RD_SNAP_COUNT_MAX},
+	[CK_TRAILING] = {"snapshot-trailing", RD_SNAP_TRAILING_MIN,
+			 RD_SNAP_COUNT_MAX},
+	[CK_TRAILING_BYTES] = {"snapshot-trailing-bytes", 0, RD_SNAP_BYTES_MAX},
+	[CK_LOG_BYTES] = {"snapshot-log-bytes", 0, RD_SNAP_BYTES_MAX},
+	[CK_LOG_RATIO] = {"snapshot-log-ratio", RD_SNAP_RATIO_MIN,
+			  RD_SNAP_RATIO_MAX},
 };
 
 static int cfg_key_find(const struct resp_arg *a)
@@ -82,27 +85,6 @@ static void cfg_key_set(struct rd_node *n, int k, uint64_t v)
 	}
 }
 
-/* A decimal in [min, max], nothing else. */
-static int cfg_parse(const struct resp_arg *a, uint64_t min, uint64_t max,
-		     uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (a->len == 0 || a->len > 20)
-		return -1;
-	for (size_t i = 0; i < a->len; i++) {
-		unsigned d = (unsigned char)a->p[i] - '0';
-
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	if (v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int cfg_is(const struct resp_arg *a, const char *word)
 {
 	return strlen(word) == a->len && strncasecmp(word, a->p, a->len) == 0;
@@ -117,16 +99,17 @@ static void cfg_get(struct rd_req *req, int k)
 
 static void cfg_set(struct rd_req *req, int k, const struct resp_arg *val)
 {
-	uint64_t v;
+	int64_t v;
 
-	if (cfg_parse(val, cfg_keys[k].min, cfg_keys[k].max, &v) != 0) {
+	if (rd_cmd_parse_i64(val, &v) != 0 || v < 0 ||
+	    (uint64_t)v < cfg_keys[k].min || (uint64_t)v > cfg_keys[k].max) {
 		resp_w_error(&req->out, "ERR %s must be an integer from %llu to "
 			     "%llu", cfg_keys[k].name,
 			     (unsigned long long)cfg_keys[k].min,
 			     (unsigned long long)cfg_keys[k].max);
 		return;
 	}
-	cfg_key_set(rd_req_node(req), k, v);
+	cfg_key_set(rd_req_node(req), k, (uint64_t)v);
 	resp_w_simple(&req->out, "OK");
 }
 

@@ -281,20 +281,23 @@ static int cfg_apply(struct rd_config *cfg, int opt, const char *name,
 		return cfg_set_uint(name, val, 100, 600000,
 				    &cfg->install_snapshot_timeout_ms);
 	case OPT_SNAP_THRESHOLD:
-		return cfg_set_uint(name, val, 2, 1u << 30, &cfg->snapshot_threshold);
+		return cfg_set_uint(name, val, RD_SNAP_THRESHOLD_MIN,
+				    RD_SNAP_COUNT_MAX, &cfg->snapshot_threshold);
 	case OPT_SNAP_TRAILING:
-		return cfg_set_uint(name, val, 1, 1u << 30, &cfg->snapshot_trailing);
+		return cfg_set_uint(name, val, RD_SNAP_TRAILING_MIN,
+				    RD_SNAP_COUNT_MAX, &cfg->snapshot_trailing);
 	case OPT_SNAP_LOG_BYTES:
-		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
+		return cfg_set_size(name, val, 0, RD_SNAP_BYTES_MAX,
 				    &cfg->snapshot_log_bytes);
 	case OPT_PEER_SEND_LIMIT:
 		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
 				    &cfg->peer_send_limit);
 	case OPT_SNAP_TRAILING_BYTES:
-		return cfg_set_size(name, val, 0, (uint64_t)1 << 40,
+		return cfg_set_size(name, val, 0, RD_SNAP_BYTES_MAX,
 				    &cfg->snapshot_trailing_bytes);
 	case OPT_SNAP_LOG_RATIO:
-		return cfg_set_uint(name, val, 1, 10000, &cfg->snapshot_log_ratio);
+		return cfg_set_uint(name, val, RD_SNAP_RATIO_MIN,
+				    RD_SNAP_RATIO_MAX, &cfg->snapshot_log_ratio);
 	case OPT_MAX_KEY:
 		return cfg_set_size(name, val, 1, FSM_MAX_KEY, &cfg->max_key);
 	case OPT_MAX_VALUE:

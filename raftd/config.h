@@ -14,6 +14,15 @@ struct rd_member {
 	char client_addr[RD_ADDR_MAX]; /* IPv4 "a.b.c.d:port" */
 };
 
+/* Bounds of the snapshot settings, for the flags (config.c) and for
+ * RD.CONFIG SET (cmd_config.c) alike. */
+#define RD_SNAP_THRESHOLD_MIN 2
+#define RD_SNAP_COUNT_MAX (1u << 30)   /* threshold and trailing entries */
+#define RD_SNAP_TRAILING_MIN 1
+#define RD_SNAP_BYTES_MAX ((uint64_t)1 << 40) /* log and trailing bytes */
+#define RD_SNAP_RATIO_MIN 1
+#define RD_SNAP_RATIO_MAX 10000u
+
 struct rd_config {
 	uint64_t id;
 	char data_dir[4096];
