@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/backoff.h"
 #include "client/command.h"
 #include "client/endpoint.h"
 #include "common/resp.h"
@@ -283,8 +284,11 @@ static int bk_begin(struct bk *b, const struct rdc__addr *eps, size_t neps,
 	uint64_t deadline = bk_now_ms() + b->deadline_ms;
 	struct rdc__addr next = eps[0];
 	size_t ep = 0;
-	unsigned redirects = 0, pause = b->backoff_ms;
+	unsigned redirects = 0, attempt = 0;
+	uint64_t rnd;
 	int rc = RDC_UNAVAILABLE;
+
+	rdc__rand_seed(&rnd, bk_now_ms());
 
 	bk_fail(b, RDC_UNAVAILABLE, "no endpoint answered");
 	while (bk_now_ms() < deadline) {
@@ -308,10 +312,10 @@ static int bk_begin(struct bk *b, const struct rdc__addr *eps, size_t neps,
 			continue;
 		redirects = 0;
 		next = eps[++ep % neps];
-		if (ep % neps == 0 || !moved) {
-			bk_sleep_ms(pause);
-			pause = pause * 2 > 1000 ? 1000 : pause * 2;
-		}
+		if (ep % neps == 0 || !moved)
+			bk_sleep_ms((unsigned)rdc__backoff_ms(++attempt,
+							      b->backoff_ms,
+							      1000, &rnd));
 	}
 	return rc;
 }
