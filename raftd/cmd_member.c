@@ -330,7 +330,8 @@ static bool member_kind(const struct resp_arg *a, enum member_kind *k,
 static void member_syntax(struct rd_req *req)
 {
 	resp_w_error(&req->out, "ERR syntax error: RD.MEMBER ADD id raft_addr "
-		     "client_addr | PROMOTE id | DEMOTE id | REMOVE id | LIST");
+		     "client_addr | PROMOTE id | DEMOTE id | REMOVE id | LIST "
+		     "(id a positive integer, addresses IPv4 a.b.c.d:port)");
 	rd_req_done(req);
 }
 
@@ -366,13 +367,11 @@ static bool member_args_ok(enum member_kind k, const struct resp_arg *argv,
 {
 	if (rd_cmd_parse_i64(&argv[2], id) != 0 || *id <= 0)
 		return false;
-	/* the daemon keeps addresses in RD_ADDR_MAX buffers (config.h) */
-	return k != MK_ADD || (fsm_member_addr_ok(argv[3].len) &&
-			       argv[3].len < RD_ADDR_MAX &&
-			       fsm_member_addr_ok(argv[4].len) &&
-			       argv[4].len < RD_ADDR_MAX &&
-			       memchr(argv[3].p, '\0', argv[3].len) == NULL &&
-			       memchr(argv[4].p, '\0', argv[4].len) == NULL);
+	/* the same rule as --member: libraft 0.15's transport takes IPv4
+	 * literals only, and a bad raft address in the configuration would
+	 * be a member nobody can reach */
+	return k != MK_ADD || (rd_addr_valid(argv[3].p, argv[3].len) &&
+			       rd_addr_valid(argv[4].p, argv[4].len));
 }
 
 void rd_cmd_member(struct rd_req *req, size_t argc,

@@ -177,28 +177,42 @@ static int cfg_u64(const char *name, const char *s, uint64_t min, uint64_t max,
 	if (!isdigit((unsigned char)*s))
 		return cfg_error("--%s: '%s' is not a number", name, s);
 	v = strtoull(s, &end, 10);
-	if (errno || *end != '\0' || v < min || v > max)
-		return cfg_error("--%s: '%s' is out of range", name, s);
+	if (*end != '\0')
+		return cfg_error("--%s: '%s' is not a number", name, s);
+	if (errno || v < min || v > max)
+		return cfg_error("--%s: '%s' is out of range (%llu to %llu)", name,
+				 s, (unsigned long long)min,
+				 (unsigned long long)max);
 	*out = v;
 	return 0;
+}
+
+bool rd_addr_valid(const char *p, size_t len)
+{
+	char tmp[RD_ADDR_MAX], *colon, *end;
+	struct in_addr ia;
+	unsigned long port;
+
+	if (len == 0 || len >= sizeof tmp || memchr(p, '\0', len) != NULL)
+		return false;
+	memcpy(tmp, p, len);
+	tmp[len] = '\0';
+	colon = strrchr(tmp, ':');
+	if (colon == NULL || !isdigit((unsigned char)colon[1]))
+		return false;
+	*colon = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	return inet_pton(AF_INET, tmp, &ia) == 1 && errno == 0 &&
+	       *end == '\0' && port >= 1 && port <= 65535;
 }
 
 /* "a.b.c.d:port" with a real IPv4 literal and a port in 1..65535. */
 static int cfg_addr(const char *name, const char *s, char *out)
 {
-	char host[RD_ADDR_MAX];
-	const char *colon = strrchr(s, ':');
-	struct in_addr ia;
-	uint64_t port;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host || strlen(s) >= RD_ADDR_MAX)
-		return cfg_error("--%s: '%s' is not an IPv4 host:port address", name, s);
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (inet_pton(AF_INET, host, &ia) != 1)
-		return cfg_error("--%s: '%s' is not an IPv4 host:port address", name, s);
-	if (cfg_u64(name, colon + 1, 1, 65535, &port) != 0)
-		return -1;
+	if (!rd_addr_valid(s, strlen(s)))
+		return cfg_error("--%s: '%s' is not an IPv4 host:port address "
+				 "(port 1-65535)", name, s);
 	strcpy(out, s);
 	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef RD_CONFIG_H
 #define RD_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,10 @@ struct rd_config {
  * something and the program should exit 0, -1 after printing a one-line error
  * to stderr (exit non-zero). */
 int rd_config_parse(struct rd_config *cfg, int argc, char **argv);
+
+/* Is p[0..len) an address raftd and libraft 0.15 can use: an IPv4 literal,
+ * a colon and a port in 1..65535, shorter than RD_ADDR_MAX? */
+bool rd_addr_valid(const char *p, size_t len);
 
 /* The member with this id, or NULL. */
 const struct rd_member *rd_config_member(const struct rd_config *cfg,

@@ -79,4 +79,14 @@ set -e
 expect_eq "$st" 1 "exit status for an unusable data directory"
 expect_eq "$(wc -l <<<"$out")" 1 "lines of error for an unusable data directory"
 [[ "$out" == *"cannot create data directory"* ]] || fail "data directory message: $out"
+# A membership change with an address libraft cannot use is refused before
+# anything reaches the configuration.
+L=$(leader)
+for bad in "9 notanaddr 127.0.0.1:5" "9 127.0.0.1:0 127.0.0.1:5" \
+  "9 127.0.0.1:5 localhost:6" "0 127.0.0.1:5 127.0.0.1:6"; do
+  # shellcheck disable=SC2086
+  out=$(rc "$L" RD.MEMBER ADD $bad)
+  [[ "$out" == "ERR syntax error: RD.MEMBER ADD"* ]] || fail "RD.MEMBER ADD $bad: $out"
+done
+rc "$L" RD.MEMBER LIST | grep -qx 9 && fail "member 9 was added with a bad address"
 note "all bad input answered; daemon still running"
