@@ -22,19 +22,12 @@
 #include "common/buf.h"
 #include "snapshot/backup.h"
 #include "snapshot/crc32c.h"
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_RAW (1u << 20)
 
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-			abort();                                            \
-		}                                                           \
-	} while (0)
 
 static void decode(const uint8_t *p, size_t len)
 {
@@ -87,21 +80,7 @@ static void wrapped(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *sealed;
-	uint32_t crc;
-	int i;
-
-	decode(data, size);
 	wrapped(data, size);
-	if (size < 4)
-		return 0;
-	sealed = malloc(size);
-	CHECK(sealed != NULL);
-	memcpy(sealed, data, size);
-	crc = crc32c(0, sealed, size - 4);
-	for (i = 0; i < 4; i++)
-		sealed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
-	decode(sealed, size);
-	free(sealed);
+	fuzz_also_sealed(data, size, decode);
 	return 0;
 }

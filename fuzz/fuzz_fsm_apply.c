@@ -36,17 +36,10 @@
 #include "fsm/fsm_impl.h" /* map_check on the fsm's maps */
 #include "fsm/state.h"
 #include "snapshot/snap.h"
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-			abort();                                            \
-		}                                                           \
-	} while (0)
 
 #define RESULTS 64
 #define MAX_BATCHES 48

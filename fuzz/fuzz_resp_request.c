@@ -19,17 +19,10 @@
 #include <string.h>
 
 #include "common/resp.h"
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-			abort();                                            \
-		}                                                           \
-	} while (0)
 
 /* 0 means "the default": a large limit, as the server configures it. */
 static size_t pick(unsigned bits, size_t unit, size_t dflt)

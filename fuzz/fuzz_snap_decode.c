@@ -23,17 +23,10 @@
 #include "fsm/state.h"
 #include "snapshot/crc32c.h"
 #include "snapshot/snap.h"
+#include "fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-			abort();                                            \
-		}                                                           \
-	} while (0)
 
 static void decode(const uint8_t *p, size_t len)
 {
@@ -81,20 +74,6 @@ static void decode(const uint8_t *p, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *sealed;
-	uint32_t crc;
-	int i;
-
-	decode(data, size);
-	if (size < 4)
-		return 0;
-	sealed = malloc(size);
-	CHECK(sealed != NULL);
-	memcpy(sealed, data, size);
-	crc = crc32c(0, sealed, size - 4);
-	for (i = 0; i < 4; i++)
-		sealed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
-	decode(sealed, size);
-	free(sealed);
+	fuzz_also_sealed(data, size, decode);
 	return 0;
 }

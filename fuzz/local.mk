@@ -9,7 +9,7 @@
 FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -g
 dist_noinst_SCRIPTS += fuzz/run-fuzz.sh
-EXTRA_DIST += fuzz/corpus
+EXTRA_DIST += fuzz/corpus fuzz/fuzz.h
 
 if ENABLE_FUZZ
 noinst_PROGRAMS += fuzz/fuzz_resp_request fuzz/fuzz_resp_reply
