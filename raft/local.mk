@@ -19,7 +19,8 @@ raft_librfix_la_SOURCES = \
 	raft/fix_leader_disk_error.c \
 	raft/fix_change_after_commit.c \
 	raft/fix_crc32_speed.c \
-	raft/fix_segment_zero.c
+	raft/fix_segment_zero.c \
+	raft/fix_aio_destroy.c
 raft_librfix_la_CFLAGS = $(AM_CFLAGS)
 
 # The fixes as one relocatable object.  An archive member is linked only

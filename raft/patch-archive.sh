@@ -42,6 +42,7 @@ rename libraft_la-log.o logTruncate libraft_la-client.o,libraft_la-replication.o
 rename libraft_la-membership.o membershipCanChangeConfiguration libraft_la-client.o
 rename libraft_la-byte.o byteCrc32 libraft_la-uv_encoding.o,libraft_la-uv_segment.o,libraft_la-uv_snapshot.o
 weaken libraft_la-uv_os.o UvOsFallocate libraft_la-uv_fs.o
+weaken libraft_la-uv_os.o UvOsIoDestroy libraft_la-uv_fs.o,libraft_la-uv_writer.o
 EDITS
 
 list_symbols() {

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/aio_abi.h>
 #include <sys/types.h>
 
 #include <raft.h>
@@ -86,6 +87,13 @@ unsigned rfix_orig_byteCrc32(const void *buf, size_t size, unsigned init);
  * raftd's (raft/fix_segment_zero.c) writes zeroes; the archive's weakened
  * posix_fallocate version stays in the archive, unreachable. */
 int UvOsFallocate(int fd, off_t offset, off_t len);
+
+/* uv_os.c: io_destroy(2) of a kernel AIO context; 0 or -errno. raftd's
+ * (raft/fix_aio_destroy.c) queues it to a background thread, because the
+ * call waits for an RCU grace period (tens of ms) on the loop thread. */
+int UvOsIoDestroy(aio_context_t ctx);
+/* Wait until every context queued by UvOsIoDestroy has been destroyed. */
+void rfix_aio_destroy_drain(void);
 
 /* --- include/raft.h (0.15.0) ------------------------------------------- */
 

@@ -112,5 +112,12 @@ TESTS += tests/raft/test_segment_zero
 tests_raft_test_segment_zero_SOURCES = tests/raft/test_segment_zero.c
 tests_raft_test_segment_zero_CFLAGS = $(RAFT_TEST_CFLAGS)
 tests_raft_test_segment_zero_LDADD = $(RAFT_LINK) $(CMOCKA_LIBS)
+
+# raft/fix_aio_destroy.c: AIO contexts destroyed by a background thread.
+check_PROGRAMS += tests/raft/test_aio_destroy
+TESTS += tests/raft/test_aio_destroy
+tests_raft_test_aio_destroy_SOURCES = tests/raft/test_aio_destroy.c
+tests_raft_test_aio_destroy_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_aio_destroy_LDADD = $(RAFT_LINK) $(CMOCKA_LIBS)
 endif
 EXTRA_DIST += tests/raft/run-unpatched.sh
