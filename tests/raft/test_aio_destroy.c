@@ -7,6 +7,7 @@
  * which sets up and destroys its own context: entries appended through
  * raft_uv across a dozen segments all load back after a restart.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/aio_abi.h>
 #include <setjmp.h>
@@ -132,6 +133,23 @@ static void free_entries(struct raft_entry *entries, size_t n)
 	raft_free(entries);
 }
 
+/* Closed segment files ("<first>-<last>", digits only) in dir. */
+static int closed_segments(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned long long a, b;
+	char tail;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (sscanf(de->d_name, "%llu-%llu%c", &a, &b, &tail) == 2)
+			n++;
+	closedir(d);
+	return n;
+}
+
 static void test_appends_across_segments(void **state)
 {
 	struct io_env e;
@@ -163,6 +181,9 @@ static void test_appends_across_segments(void **state)
 	}
 	io_close(&e);
 	rfix_aio_destroy_drain();
+	/* The appends really went through many segments, i.e. many writers
+	 * were set up and their contexts destroyed. */
+	assert_true(closed_segments(e.dir) >= 10);
 
 	io_open(&e);
 	load(&e, &entries, &n, &start);
