@@ -127,7 +127,8 @@ int rdc__conn_submit(struct rdc__conn *c, struct rdc__pend *p)
 	}
 	if (enqueue(c, p) != 0)
 		return -1;
-	flush(c);
+	if (!c->dispatching)
+		flush(c);
 	return 0;
 }
 
@@ -238,7 +239,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	c->in.len += (size_t)nread;
+	/* Requests submitted from the reply callbacks (a closed-loop client
+	 * answers each reply with its next request) go out in one write after
+	 * the whole read is dispatched, not the first alone and the rest on
+	 * the next iteration: the server then reads them together and batches
+	 * them into one proposal. */
+	c->dispatching = true;
 	dispatch_replies(c);
+	c->dispatching = false;
+	flush(c);
 }
 
 /* ---- connecting -------------------------------------------------------- */

@@ -67,6 +67,7 @@ struct rdc__conn {
 	unsigned connect_timeout_ms;
 	int connect_err;           /* a synchronous connect failure */
 	bool writing;
+	bool dispatching;          /* in on_read: submits wait for its flush */
 	struct buf out;            /* bytes not yet handed to the socket */
 	struct buf wbuf;           /* bytes of the write in progress */
 	struct buf in;             /* bytes received, not yet parsed */
