@@ -20,7 +20,8 @@ raft_librfix_la_SOURCES = \
 	raft/fix_change_after_commit.c \
 	raft/fix_crc32_speed.c \
 	raft/fix_segment_zero.c \
-	raft/fix_aio_destroy.c
+	raft/fix_aio_destroy.c \
+	raft/fix_recv_coalesce.c
 raft_librfix_la_CFLAGS = $(AM_CFLAGS)
 
 # The fixes as one relocatable object.  An archive member is linked only

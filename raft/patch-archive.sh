@@ -10,7 +10,10 @@
 #           used when the defining object calls the function itself, which
 #           it does through a relocation against the global symbol;
 #   rename  the archive's definition becomes rfix_orig_<name>, so that
-#           raftd's wrapper of that name can call it.
+#           raftd's wrapper of that name can call it;
+#   redirect the object's calls of <name> (a function it does not define,
+#           e.g. one of libuv's) go to rfix_<name> instead; the other
+#           objects' calls are left alone.
 # It refuses to work unless IN is exactly raft 0.15.0 (SYMBOLS is the list
 # of its global symbols) and unless every call to a replaced function goes
 # through a relocation (a direct call would bypass the fix silently).
@@ -43,6 +46,7 @@ rename libraft_la-membership.o membershipCanChangeConfiguration libraft_la-clien
 rename libraft_la-byte.o byteCrc32 libraft_la-uv_encoding.o,libraft_la-uv_segment.o,libraft_la-uv_snapshot.o
 weaken libraft_la-uv_os.o UvOsFallocate libraft_la-uv_fs.o
 weaken libraft_la-uv_os.o UvOsIoDestroy libraft_la-uv_fs.o,libraft_la-uv_writer.o
+redirect libraft_la-uv_recv.o uv_read_start libraft_la-uv_tcp_listen.o
 EDITS
 
 list_symbols() {
@@ -96,6 +100,11 @@ while read -r op obj sym callers; do
 		;;
 	rename)
 		objcopy --redefine-sym "$sym=rfix_orig_$sym" "$obj"
+		;;
+	redirect)
+		objcopy --redefine-sym "$sym=rfix_$sym" "$obj"
+		[ "$(callers_of "rfix_$sym")" = "$obj" ] ||
+			die "$obj does not call rfix_$sym after the edit"
 		;;
 	*)
 		die "bad edit $op"

@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include <raft.h>
+#include <uv.h>
 
 /* --- src/log.h (0.15.0) ------------------------------------------------ */
 
@@ -94,6 +95,12 @@ int UvOsFallocate(int fd, off_t offset, off_t len);
 int UvOsIoDestroy(aio_context_t ctx);
 /* Wait until every context queued by UvOsIoDestroy has been destroyed. */
 void rfix_aio_destroy_drain(void);
+
+/* uv_recv.c's call of uv_read_start on a peer's stream is redirected here
+ * (raft/patch-archive.sh): raft/fix_recv_coalesce.c reads into one large
+ * buffer and hands raft its preamble, header and payload from it, instead
+ * of one read(2) for each. */
+int rfix_uv_read_start(uv_stream_t *s, uv_alloc_cb alloc_cb, uv_read_cb read_cb);
 
 /* --- include/raft.h (0.15.0) ------------------------------------------- */
 

@@ -119,5 +119,13 @@ TESTS += tests/raft/test_aio_destroy
 tests_raft_test_aio_destroy_SOURCES = tests/raft/test_aio_destroy.c
 tests_raft_test_aio_destroy_CFLAGS = $(RAFT_TEST_CFLAGS)
 tests_raft_test_aio_destroy_LDADD = $(RAFT_LINK) $(CMOCKA_LIBS)
+
+# raft/fix_recv_coalesce.c: peer messages read in one read(2), handed to
+# raft piece by piece.
+check_PROGRAMS += tests/raft/test_recv_coalesce
+TESTS += tests/raft/test_recv_coalesce
+tests_raft_test_recv_coalesce_SOURCES = tests/raft/test_recv_coalesce.c
+tests_raft_test_recv_coalesce_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_recv_coalesce_LDADD = $(RAFT_LINK) $(CMOCKA_LIBS)
 endif
 EXTRA_DIST += tests/raft/run-unpatched.sh
