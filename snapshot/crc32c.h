@@ -13,4 +13,8 @@
 
 uint32_t crc32c(uint32_t crc, const void *p, size_t n);
 
+/* The portable table-driven version, whatever the processor (crc32c uses
+ * the SSE4.2 instruction where there is one); for the tests. */
+uint32_t crc32c_soft(uint32_t crc, const void *p, size_t n);
+
 #endif
