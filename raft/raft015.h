@@ -83,6 +83,9 @@ void replicationQuorum(struct raft *r, raft_index index);
  * rfix_orig_byteCrc32, which the tests compare against. */
 unsigned byteCrc32(const void *buf, size_t size, unsigned init);
 unsigned rfix_orig_byteCrc32(const void *buf, size_t size, unsigned init);
+/* The table-driven version alone (byteCrc32 folds long buffers with
+ * PCLMULQDQ where the processor has it); for the tests. */
+unsigned rfix_byteCrc32_tables(const void *buf, size_t size, unsigned init);
 
 /* uv_os.c: make [offset, offset + len) of fd allocated; 0 or -errno.
  * raftd's (raft/fix_segment_zero.c) writes zeroes; the archive's weakened
