@@ -18,6 +18,7 @@ raft_librfix_la_SOURCES = \
 	raft/fix_candidate_durable.c \
 	raft/fix_leader_disk_error.c \
 	raft/fix_change_after_commit.c \
+	raft/fix_vote_silent_leader.c \
 	raft/fix_crc32_speed.c \
 	raft/fix_segment_zero.c \
 	raft/fix_aio_destroy.c \

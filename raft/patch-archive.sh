@@ -43,6 +43,7 @@ rename libraft_la-client.o raft_apply -
 rename libraft_la-convert.o convertToCandidate libraft_la-recv_timeout_now.o,libraft_la-start.o,libraft_la-tick.o
 rename libraft_la-log.o logTruncate libraft_la-client.o,libraft_la-replication.o
 rename libraft_la-membership.o membershipCanChangeConfiguration libraft_la-client.o
+rename libraft_la-recv_request_vote.o recvRequestVote libraft_la-recv.o
 rename libraft_la-byte.o byteCrc32 libraft_la-uv_encoding.o,libraft_la-uv_segment.o,libraft_la-uv_snapshot.o
 weaken libraft_la-uv_os.o UvOsFallocate libraft_la-uv_fs.o
 weaken libraft_la-uv_os.o UvOsIoDestroy libraft_la-uv_fs.o,libraft_la-uv_writer.o

@@ -59,6 +59,16 @@ void convertToFollower(struct raft *r);
 int convertToCandidate(struct raft *r, bool disrupt_leader);
 int rfix_orig_convertToCandidate(struct raft *r, bool disrupt_leader);
 
+/* --- src/recv_request_vote.h (0.15.0) ---------------------------------- */
+
+/* Handle a RequestVote (or pre-vote) from server id.
+ * raft/fix_vote_silent_leader.c takes this name; the archive's definition
+ * becomes rfix_orig_recvRequestVote. */
+int recvRequestVote(struct raft *r, raft_id id, const char *address,
+		    const struct raft_request_vote *args);
+int rfix_orig_recvRequestVote(struct raft *r, raft_id id, const char *address,
+			      const struct raft_request_vote *args);
+
 /* --- src/membership.h (0.15.0) ----------------------------------------- */
 
 /* 0 if r may start a membership change now, else RAFT_NOTLEADER or

@@ -11,14 +11,16 @@ RAFT_FIX_TESTS = \
 	tests/raft/test_apply_length \
 	tests/raft/test_candidate_durable \
 	tests/raft/test_leader_disk_error \
-	tests/raft/test_change_after_commit
+	tests/raft/test_change_after_commit \
+	tests/raft/test_vote_silent_leader
 RAFT_FIX_TESTS_UNPATCHED = \
 	tests/raft/test_figure8-unpatched \
 	tests/raft/test_commit_stall-unpatched \
 	tests/raft/test_apply_length-unpatched \
 	tests/raft/test_candidate_durable-unpatched \
 	tests/raft/test_leader_disk_error-unpatched \
-	tests/raft/test_change_after_commit-unpatched
+	tests/raft/test_change_after_commit-unpatched \
+	tests/raft/test_vote_silent_leader-unpatched
 check_PROGRAMS += $(RAFT_FIX_TESTS) $(RAFT_FIX_TESTS_UNPATCHED)
 TESTS += $(RAFT_FIX_TESTS)
 
@@ -83,6 +85,15 @@ tests_raft_test_change_after_commit_unpatched_SOURCES = \
 tests_raft_test_change_after_commit_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
 tests_raft_test_change_after_commit_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
 
+tests_raft_test_vote_silent_leader_SOURCES = \
+	tests/raft/test_vote_silent_leader.c
+tests_raft_test_vote_silent_leader_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_vote_silent_leader_LDADD = $(RAFT_TEST_PATCHED)
+tests_raft_test_vote_silent_leader_unpatched_SOURCES = \
+	tests/raft/test_vote_silent_leader.c
+tests_raft_test_vote_silent_leader_unpatched_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_vote_silent_leader_unpatched_LDADD = $(RAFT_TEST_UNPATCHED)
+
 # raft/fix_crc32_speed.c is a performance replacement, not a fix: its test
 # compares it with the archive's renamed original, so it links the patched
 # raft only and has no -unpatched twin.  bench_crc32 prints speeds and is
@@ -119,6 +130,15 @@ TESTS += tests/raft/test_aio_destroy
 tests_raft_test_aio_destroy_SOURCES = tests/raft/test_aio_destroy.c
 tests_raft_test_aio_destroy_CFLAGS = $(RAFT_TEST_CFLAGS)
 tests_raft_test_aio_destroy_LDADD = $(RAFT_LINK) $(CMOCKA_LIBS)
+
+# raft/fix_vote_silent_leader.c must not let a follower that still hears
+# its leader vote for another (passes unpatched too, so not in
+# RAFT_FIX_TESTS).
+check_PROGRAMS += tests/raft/test_vote_stickiness
+TESTS += tests/raft/test_vote_stickiness
+tests_raft_test_vote_stickiness_SOURCES = tests/raft/test_vote_stickiness.c
+tests_raft_test_vote_stickiness_CFLAGS = $(RAFT_TEST_CFLAGS)
+tests_raft_test_vote_stickiness_LDADD = $(RAFT_TEST_PATCHED)
 
 # raft/fix_recv_coalesce.c: peer messages read in one read(2), handed to
 # raft piece by piece.
