@@ -80,8 +80,8 @@ static const char cfg_usage[] =
 "                            --data-dir, later restarts without --restore\n"
 "  --config FILE             read \"name = value\" lines with these option names\n"
 "Timing:\n"
-"  --election-timeout MS     base election timeout (default 200)\n"
-"  --heartbeat MS            heartbeat interval (default 40)\n"
+"  --election-timeout MS     base election timeout (default 150)\n"
+"  --heartbeat MS            heartbeat interval (default 30)\n"
 "  --install-snapshot-timeout MS  the leader sends a snapshot again when\n"
 "                            a follower has not answered one for this long\n"
 "                            (default 10000)\n"
@@ -124,13 +124,16 @@ static const char cfg_usage[] =
 static void cfg_defaults(struct rd_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	/* Measured (docs/performance.md, run F): with snapshots' loop stalls
-	 * reduced (memory released off the loop, nodes staggered), 200 ms
-	 * gave no spurious election in 5 minutes of full load over 1M keys
-	 * snapshotted every few seconds, and a 0.36 s failover (0.30x etcd);
-	 * before that, 150 and 200 ms gave spurious elections. */
-	cfg->election_timeout_ms = 200;
-	cfg->heartbeat_ms = 40;
+	/* Measured (docs/performance.md, run F and this page's failover
+	 * section): 150 / 30 gave no spurious election in 5 minutes of full
+	 * load over 1M keys snapshotted every ~2 s on each node (fork up to
+	 * 138 ms on a follower), now that io_destroy no longer stalls the
+	 * loop and a follower votes once its leader has been silent for an
+	 * election timeout (raft/fix_vote_silent_leader.c); failover gap
+	 * median 272 ms over 7 kills. Before those fixes 150 and 200 ms gave
+	 * spurious elections, and 200 / 40 a 365-400 ms gap. */
+	cfg->election_timeout_ms = 150;
+	cfg->heartbeat_ms = 30;
 	/* libraft's default is 30 s; a follower busy taking its own snapshot
 	 * drops an InstallSnapshot without answering (docs/snapshots.md) */
 	cfg->install_snapshot_timeout_ms = 10000;
