@@ -162,6 +162,12 @@ void rt_hold(struct rt_cluster *c, unsigned i)
 	set_current_timeout(rt_raft(c, i), RT_NEVER);
 }
 
+void rt_pre_vote(struct rt_cluster *c)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		raft_set_pre_vote(rt_raft(c, i), true);
+}
+
 void rt_release(struct rt_cluster *c, unsigned i, unsigned timeout_ms)
 {
 	raft_fixture_set_randomized_election_timeout(&c->f, i, timeout_ms);

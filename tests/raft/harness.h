@@ -139,6 +139,9 @@ int rt_cluster_init(struct rt_cluster *c, unsigned n);
 int rt_cluster_init_partial(struct rt_cluster *c, unsigned n,
 			    unsigned n_voters);
 
+/* Turn pre-vote on for every node, as raftd runs them (raftd/node.c). */
+void rt_pre_vote(struct rt_cluster *c);
+
 /* Close the fixture and free everything rt_cluster_init allocated. */
 void rt_cluster_close(struct rt_cluster *c);
 

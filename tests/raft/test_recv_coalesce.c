@@ -215,17 +215,15 @@ static void test_small_pieces_in_one_burst(void **state)
  * into the reader's buffer, in as many reads as the socket gives. */
 static void test_large_pieces(void **state)
 {
+	static const size_t sizes[] = {
+		16, 40, 300 * 1024 + 3, 16, 64 * 1024, 64 * 1024 - 1, 7,
+		1024 * 1024, 16,
+	};
+
 	(void)state;
 	reader_reset();
-	rd.sizes[rd.n_pieces++] = 16;
-	rd.sizes[rd.n_pieces++] = 40;
-	rd.sizes[rd.n_pieces++] = 300 * 1024 + 3;
-	rd.sizes[rd.n_pieces++] = 16;
-	rd.sizes[rd.n_pieces++] = 64 * 1024;
-	rd.sizes[rd.n_pieces++] = 64 * 1024 - 1;
-	rd.sizes[rd.n_pieces++] = 7;
-	rd.sizes[rd.n_pieces++] = 1024 * 1024;
-	rd.sizes[rd.n_pieces++] = 16;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		rd.sizes[rd.n_pieces++] = sizes[i];
 	run();
 	assert_int_equal(rd.piece, rd.n_pieces);
 	assert_int_equal(rd.calls_after_close, 0);

@@ -38,8 +38,7 @@ static void first_timeout_wins(void **state)
 	unsigned timeout;
 
 	assert_int_equal(rt_cluster_init(c, 3), 0);
-	for (unsigned i = 0; i < 3; i++)
-		raft_set_pre_vote(rt_raft(c, i), true);
+	rt_pre_vote(c);
 	assert_true(rt_elect(c, 0));
 	/* Let heartbeats flow, so both followers know node 0 as leader. */
 	rt_step_for(c, 500);

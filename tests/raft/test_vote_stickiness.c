@@ -31,8 +31,7 @@ static void heard_leader_refuses(void **state)
 	unsigned timeout;
 
 	assert_int_equal(rt_cluster_init(c, 3), 0);
-	for (unsigned i = 0; i < 3; i++)
-		raft_set_pre_vote(rt_raft(c, i), true);
+	rt_pre_vote(c);
 	assert_true(rt_elect(c, 0));
 	rt_step_for(c, 500);
 	term = rt_raft(c, 0)->current_term;
