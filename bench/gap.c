@@ -58,6 +58,7 @@ static void note_ok(struct gap *g, uint64_t now_ns, uint64_t lat,
 {
 	struct rb_gap_result *r = g->r;
 	bool after = r->event_ran && now_ns > r->event_ns;
+	bool counts = after || g->o->event_cmd == NULL;
 	uint64_t since = g->last_ok_ns ? now_ns - g->last_ok_ns : 0;
 
 	r->ok++;
@@ -65,8 +66,8 @@ static void note_ok(struct gap *g, uint64_t now_ns, uint64_t lat,
 	if (after)
 		r->recovered = 1;
 	/* Without an event every interval counts; with one, only those that
-	 * end after it. */
-	if (g->last_ok_ns && (after || !r->event_ran) && since > r->gap_ns) {
+	 * end after it (a stall before the event is not the event's). */
+	if (g->last_ok_ns && counts && since > r->gap_ns) {
 		r->gap_ns = since;
 		r->gap_start_ns = g->last_ok_ns;
 		r->gap_end_ns = now_ns;

@@ -31,4 +31,25 @@ for r in $(seq 1 $ROUNDS); do
   expect_eq "$errs" 0 "round $r: failed puts after the transfer"
   awk -v g="$gap" 'BEGIN { exit !(g < 250) }' || fail "round $r: write gap $gap ms (limit 250)"
 done
-note "raftd-bench transfer test passed: $ROUNDS transfers under a writer"
+
+# The gap reported is the transfer's: a stall before the event is not. The
+# leader is paused for 300 ms (below the 500 ms election timeout) well
+# before the transfer; the puts of that stall fail at their 100 ms deadline
+# (which shows the stall happened), and the reported gap must still be the
+# transfer's short one.
+l=$(leader)
+pid=$(node_pid "$l")
+(sleep 0.2; kill -STOP "$pid"; sleep 0.3; kill -CONT "$pid") &
+stall=$!
+out=$("$RB" --endpoints "$RAFTD_ENDPOINTS" --transfer --duration 1.5 --event-at 0.9 \
+  --event "redis-cli -h 127.0.0.1 -p $(port "$l") RD.TRANSFER | grep -qv -e ERR -e MOVED" \
+  --quiet 2>&1) || { kill -CONT "$pid"; fail "stalled round: the transfer failed: $out"; }
+wait "$stall"
+summary=$(grep '^SUMMARY ' <<<"$out") || fail "stalled round: no SUMMARY: $out"
+gap=$(sed -n 's/.* gap_ms=\([0-9.]*\).*/\1/p' <<<"$summary")
+errs=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$summary")
+note "stalled round: $errs puts failed during the stall before the transfer; transfer gap $gap ms"
+((errs > 0)) || fail "stalled round: no put failed while the leader was paused: $out"
+awk -v g="$gap" 'BEGIN { exit !(g < 250) }' ||
+  fail "stalled round: reported gap $gap ms is the stall before the event, not the transfer's"
+note "raftd-bench transfer test passed: $ROUNDS transfers under a writer, and a stall before one"
